@@ -1,0 +1,128 @@
+"""The Bot subclass: intents, mentions, cogs, translator, error handler and command sync."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from typing import Any
+
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.i18n import resolve_locale
+from bot.services import Services
+from bot.settings import Settings
+from bot.translator import CatalogTranslator
+from bot.ui import VouchTree
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = ("cogs.setup", "cogs.privacy", "cogs.preferences")
+
+# Task names discord.py gives to the work it runs for us; awaited on shutdown so in-flight
+# commands, clicks and event handlers finish before the database closes.
+_IN_FLIGHT_PREFIXES = ("CommandTree-invoker", "discord-ui-", "discord.py: on_")
+
+
+def intents() -> discord.Intents:
+    """Only what the features need: no message content, no presences."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.members = True  # privileged: joins, leaves and role changes drive membership
+    wanted.invites = True
+    wanted.guild_scheduled_events = True
+    wanted.voice_states = True
+    return wanted
+
+
+class VouchBot(commands.Bot):
+    """The bot. It holds the services; cogs reach them as `bot.services`."""
+
+    def __init__(self, settings: Settings, services: Services) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=VouchTree,
+            max_messages=None,
+            chunk_guilds_at_startup=True,
+        )
+        self.settings = settings
+        self.services = services
+        self.runner: asyncio.Task[None]  # set by the composition root once started
+
+    async def setup_hook(self) -> None:
+        """Before the gateway connects: find it, load cogs, translator, sync commands."""
+        if self.settings.discord_api_base_url:
+            _, url, _ = await self.http.get_bot_gateway()
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+            log.info("gateway discovered at %s", url)
+        await self.tree.set_translator(CatalogTranslator())
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands_if_changed()
+
+    async def sync_commands_if_changed(self) -> bool:
+        """Sync the command tree only when its translated payload changed (200 creates/day)."""
+        guild = (
+            discord.Object(self.settings.command_guild_id)
+            if self.settings.command_guild_id
+            else None
+        )
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        translator = self.tree.translator
+        assert translator is not None
+        payload = [
+            await command.get_translated_payload(self.tree, translator)
+            for command in self.tree.get_commands(guild=guild)
+        ]
+        digest = hashlib.sha256(
+            json.dumps(payload, sort_keys=True, default=str).encode()
+        ).hexdigest()
+        key = f"commands:{self.application_id}:{guild.id if guild else 'global'}"
+        if await self.services.meta.get(key) == digest:
+            log.info("command set unchanged; not syncing")
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await self.services.meta.put(key, digest)
+        log.info("synced %d commands (%s)", len(synced), "guild" if guild else "global")
+        return True
+
+    async def guild_locale(self, guild: discord.Guild) -> str:
+        """The language of the guild's public posts: its setting, else its Discord locale."""
+        config = await self.services.config.get(guild.id)
+        return resolve_locale(config.locale, guild.preferred_locale)
+
+    async def member_locale(self, user_id: int, guild: discord.Guild | None = None) -> str:
+        """The language for DMs: the member's stored choice, else the guild's."""
+        stored = await self.services.preferences.language(user_id)
+        if stored:
+            return stored
+        return await self.guild_locale(guild) if guild else resolve_locale(None)
+
+    async def finish_in_flight(self, timeout: float) -> None:
+        """Wait (bounded) for running commands, clicks and event handlers to finish."""
+        current = asyncio.current_task()
+        pending = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and task.get_name().startswith(_IN_FLIGHT_PREFIXES)
+        ]
+        if pending:
+            log.info("waiting for %d in-flight tasks", len(pending))
+            _, still = await asyncio.wait(pending, timeout=timeout)
+            for task in still:
+                task.cancel()
+
+    async def on_ready(self) -> None:
+        """Log once the gateway session is ready."""
+        log.info("ready as %s in %d guilds", self.user, len(self.guilds))
+
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """Gateway event handler errors: log them; there is no user to answer."""
+        log.exception("error in event %s", event_method)  # noqa: LOG004 (called in except)

@@ -1,0 +1,91 @@
+"""Applies `migrations/NNNN_name.sql` in order, each atomically with its version number."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.db import Database
+from bot.errors import DatabaseError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+_NAME = re.compile(r"^(?P<number>\d{4})_(?P<name>[a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step."""
+
+    number: int
+    name: str
+    path: Path
+
+
+class MigrationError(DatabaseError):
+    """The migrations folder or a migration is broken; nothing past the last good one applies."""
+
+
+def discover(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The migrations in order; refuses misnamed files, duplicates and gaps."""
+    found: dict[int, Migration] = {}
+    for path in sorted(folder.glob("*.sql")):
+        match = _NAME.match(path.name)
+        if match is None:
+            raise MigrationError(f"migration {path.name}: name must look like 0001_initial.sql")
+        number = int(match["number"])
+        if number in found:
+            raise MigrationError(
+                f"migrations {found[number].path.name} and {path.name} share {number}"
+            )
+        found[number] = Migration(number, match["name"], path)
+    expected = list(range(1, len(found) + 1))
+    if sorted(found) != expected:
+        missing = sorted(set(range(1, max(found, default=0) + 1)) - set(found))
+        raise MigrationError(
+            f"migrations folder {folder} has a gap: missing "
+            + ", ".join(f"{n:04d}" for n in missing)
+        )
+    return [found[n] for n in expected]
+
+
+async def current_version(db: Database) -> int:
+    """The schema version stored in the database (`PRAGMA user_version`)."""
+    row = await db.fetch_one("PRAGMA user_version")
+    return int(row[0]) if row else 0
+
+
+async def migrate(db: Database, folder: Path = MIGRATIONS_DIR) -> int:
+    """Bring the schema up to date; returns the version now in the database."""
+    migrations = discover(folder)
+    latest = len(migrations)
+    version = await current_version(db)
+    if version > latest:
+        raise MigrationError(
+            f"database {db.path} is at schema version {version}, newer than this code "
+            f"(knows {latest}): upgrade the bot, or restore a backup"
+        )
+    for migration in migrations[version:]:
+        await _apply(db, migration)
+        log.info("applied migration %04d_%s", migration.number, migration.name)
+    return latest
+
+
+async def _apply(db: Database, migration: Migration) -> None:
+    sql = migration.path.read_text(encoding="utf-8")
+    # executescript commits any open transaction first, so the file runs inside its own
+    # BEGIN ... COMMIT together with the version bump: all of it lands, or none of it.
+    script = f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {migration.number};\nCOMMIT;"
+    async with db.exclusive() as conn:
+        try:
+            await conn.executescript(script)
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise MigrationError(
+                f"migration {migration.path.name} failed and was rolled back: {exc}"
+            ) from exc

@@ -1,0 +1,37 @@
+"""The domain. Nothing here imports discord: ids and values in, dataclasses out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.db import Database
+from bot.services.clock import Clock, utcnow
+from bot.services.guild_config import GuildConfigService
+from bot.services.meta import MetaService
+from bot.services.preferences import PreferenceService
+from bot.services.privacy import PrivacyRegistry
+
+
+@dataclass(frozen=True)
+class Services:
+    """Every service, built once by the composition root and handed to the cogs."""
+
+    db: Database
+    config: GuildConfigService
+    preferences: PreferenceService
+    privacy: PrivacyRegistry
+    meta: MetaService
+
+    @classmethod
+    def build(cls, db: Database, clock: Clock = utcnow) -> Services:
+        """Wire the services to one database and clock, and register their member data."""
+        privacy = PrivacyRegistry(db, clock)
+        preferences = PreferenceService(db, clock)
+        privacy.register(preferences)
+        return cls(
+            db=db,
+            config=GuildConfigService(db, clock),
+            preferences=preferences,
+            privacy=privacy,
+            meta=MetaService(db),
+        )

@@ -1,0 +1,112 @@
+"""The one place errors become messages, and the base classes every view and modal uses."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.checks import CheckRefused
+from bot.errors import DomainError
+from bot.i18n import t
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+S = TypeVar("S")
+
+
+def error_message(error: BaseException, locale: object) -> str:
+    """The localized text a user sees for an error; unexpected ones are logged with a reference."""
+    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        cause = error.__cause__ or getattr(error, "original", None)
+        if isinstance(error, app_commands.TransformerError) and not isinstance(cause, Exception):
+            return t("errors.bad_input", locale)
+        if isinstance(cause, BaseException):
+            error = cause
+    if isinstance(error, CheckRefused):
+        error = error.reason
+    if isinstance(error, DomainError):
+        return t(error.key, locale, **error.params)
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return t("errors.guild_only", locale)
+    if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
+        return t("errors.no_permission", locale)
+    if isinstance(error, app_commands.BotMissingPermissions):
+        return t(
+            "errors.bot_missing_permissions",
+            locale,
+            permissions=", ".join(error.missing_permissions),
+        )
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return t("errors.cooldown", locale, seconds=int(error.retry_after) + 1)
+    if isinstance(error, discord.Forbidden):
+        log.warning("Discord refused an action (code %s): %s", error.code, error.text)
+        return t("errors.discord_forbidden", locale)
+    reference = secrets.token_hex(4)
+    log.error("unexpected error (reference %s)", reference, exc_info=error)
+    return t("errors.unexpected", locale, reference=reference)
+
+
+async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    """Answer the interaction with the error, ephemeral, in the invoker's language."""
+    content = error_message(error, interaction.locale)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=True)
+        else:
+            await interaction.response.send_message(content, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver an error message for interaction %s", interaction.id)
+
+
+def guarded(
+    callback: Callable[Concatenate[S, discord.Interaction[Any], P], Awaitable[None]],
+) -> Callable[Concatenate[S, discord.Interaction[Any], P], Awaitable[None]]:
+    """For DynamicItem callbacks, whose errors discord.py would otherwise only log."""
+
+    @functools.wraps(callback)
+    async def wrapper(
+        self: S, interaction: discord.Interaction[Any], /, *args: P.args, **kwargs: P.kwargs
+    ) -> None:
+        try:
+            await callback(self, interaction, *args, **kwargs)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    return wrapper
+
+
+class VouchView(discord.ui.View):
+    """A view whose errors reach the central handler."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any], /
+    ) -> None:
+        """Render the error for the user."""
+        await report_error(interaction, error)
+
+
+class VouchModal(discord.ui.Modal):
+    """A modal whose errors reach the central handler."""
+
+    async def on_error(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], error: Exception, /
+    ) -> None:
+        """Render the error for the user."""
+        await report_error(interaction, error)
+
+
+class VouchTree(app_commands.CommandTree[Any]):
+    """The command tree: every command error goes through `report_error`."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /
+    ) -> None:
+        """Render the error for the user."""
+        await report_error(interaction, error)

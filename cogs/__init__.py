@@ -1,0 +1,1 @@
+"""Discord adapters, one extension per feature: parse, call a service, act, render."""
