@@ -60,6 +60,13 @@ def resolve_locale(*candidates: object) -> str:
 
 
 @dataclass(frozen=True)
+class Text:
+    """A message key given as a parameter; rendered in the reader's language with the message."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class Catalog:
     """One language's messages, by key."""
 
@@ -104,11 +111,20 @@ def t(key: str, locale: object = DEFAULT_LOCALE, /, **params: object) -> str:
             log.error("missing translation key %r", key)
             return key
         log.warning("key %r missing in %s; using English", key, resolved)
+    rendered = {name: _render_param(value, resolved) for name, value in params.items()}
     try:
-        return template.format(**params)
+        return template.format(**rendered)
     except (KeyError, IndexError, ValueError):
         log.exception("bad placeholders for key %r in %s", key, resolved)
         return template
+
+
+def _render_param(value: object, locale: str) -> object:
+    if isinstance(value, Text):
+        return t(value.key, locale)
+    if isinstance(value, tuple | list) and value and all(isinstance(v, Text) for v in value):
+        return ", ".join(t(v.key, locale) for v in value)
+    return value
 
 
 def babel_locale(locale: object) -> Locale:

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from bot.errors import InstanceLocked
+from bot.errors import DatabaseError, InstanceLocked
 
 
 class InstanceLock:
@@ -19,8 +19,13 @@ class InstanceLock:
 
     def acquire(self) -> None:
         """Take the lock or raise InstanceLocked naming the holder."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise DatabaseError(
+                f"DATABASE_PATH {self.path.with_suffix('')}: cannot write there ({exc.strerror})"
+            ) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -40,7 +40,7 @@ def discover(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
         number = int(match["number"])
         if number in found:
             raise MigrationError(
-                f"migrations {found[number].path.name} and {path.name} share {number}"
+                f"migrations {found[number].path.name} and {path.name} share number {number}"
             )
         found[number] = Migration(number, match["name"], path)
     expected = list(range(1, len(found) + 1))

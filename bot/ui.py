@@ -13,7 +13,7 @@ from discord import app_commands
 
 from bot.checks import CheckRefused
 from bot.errors import DomainError
-from bot.i18n import t
+from bot.i18n import Text, t
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,8 @@ def error_message(error: BaseException, locale: object) -> str:
     if isinstance(error, app_commands.MissingPermissions | app_commands.CheckFailure):
         return t("errors.no_permission", locale)
     if isinstance(error, app_commands.BotMissingPermissions):
-        return t(
-            "errors.bot_missing_permissions",
-            locale,
-            permissions=", ".join(error.missing_permissions),
-        )
+        missing = tuple(Text(f"permission.{name}") for name in error.missing_permissions)
+        return t("errors.bot_missing_permissions", locale, permissions=missing)
     if isinstance(error, app_commands.CommandOnCooldown):
         return t("errors.cooldown", locale, seconds=int(error.retry_after) + 1)
     if isinstance(error, discord.Forbidden):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import DomainError
+from bot.i18n import Text
 
 # Discord permission bits a purpose role must never carry: giving such a role through the bot
 # would let anyone who can run a role command hand out moderation powers.
@@ -14,10 +15,10 @@ MANAGE_ROLES = 1 << 28
 BAN_MEMBERS = 1 << 2
 KICK_MEMBERS = 1 << 1
 DANGEROUS_PERMISSIONS: dict[int, str] = {
-    ADMINISTRATOR: "Administrator",
-    MANAGE_GUILD: "Manage Server",
-    MANAGE_ROLES: "Manage Roles",
-    BAN_MEMBERS: "Ban Members",
+    ADMINISTRATOR: "administrator",
+    MANAGE_GUILD: "manage_guild",
+    MANAGE_ROLES: "manage_roles",
+    BAN_MEMBERS: "ban_members",
 }
 
 
@@ -41,9 +42,13 @@ def check_purpose_role(
         raise DomainError("setup.role.everyone")
     if role.managed:
         raise DomainError("setup.role.managed", role=role.name)
-    dangerous = [name for bit, name in DANGEROUS_PERMISSIONS.items() if role.permissions & bit]
+    dangerous = [
+        Text(f"permission.{name}")
+        for bit, name in DANGEROUS_PERMISSIONS.items()
+        if role.permissions & bit
+    ]
     if dangerous:
-        raise DomainError("setup.role.dangerous", role=role.name, permissions=", ".join(dangerous))
+        raise DomainError("setup.role.dangerous", role=role.name, permissions=tuple(dangerous))
     if role.position >= bot_top_position:
         raise DomainError("setup.role.above_bot", role=role.name)
     if not invoker_is_owner and role.position >= invoker_top_position:

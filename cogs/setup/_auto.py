@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.client import VouchBot
-from bot.i18n import t
+from bot.i18n import Text, t
 from bot.services.setup_plan import GATE_CHANNEL, PRIVATE_CHANNELS, plan_setup
 
 log = logging.getLogger(__name__)
 
+MANAGE_ROLES = Text("permission.manage_roles")
+MANAGE_CHANNELS = Text("permission.manage_channels")
 Overwrites = dict[discord.Role | discord.Member | discord.Object, discord.PermissionOverwrite]
 
 
@@ -23,7 +25,7 @@ class AutoSetupReport:
     roles: list[str] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
     hidden: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, Text]] = field(default_factory=list)
 
     def render(self, locale: object) -> str:
         """The reply, in the invoker's language."""
@@ -51,14 +53,14 @@ async def run_auto_setup(bot: VouchBot, guild: discord.Guild) -> AutoSetupReport
     for purpose in plan.missing_roles:
         name = t(f"role.{purpose}", locale)
         if not me.guild_permissions.manage_roles:
-            report.failed.append((name, "Manage Roles"))
+            report.failed.append((name, MANAGE_ROLES))
             continue
         try:
             role = await guild.create_role(
                 name=name, permissions=discord.Permissions.none(), reason="Vouch /setup auto"
             )
         except discord.Forbidden:
-            report.failed.append((name, "Manage Roles"))
+            report.failed.append((name, MANAGE_ROLES))
             continue
         await services.config.set_role(guild.id, purpose, role.id)
         report.roles.append(role.mention)
@@ -70,14 +72,14 @@ async def run_auto_setup(bot: VouchBot, guild: discord.Guild) -> AutoSetupReport
     for purpose in plan.missing_channels:
         name = t(f"channel.{purpose}", locale)
         if not me.guild_permissions.manage_channels:
-            report.failed.append((f"#{name}", "Manage Channels"))
+            report.failed.append((f"#{name}", MANAGE_CHANNELS))
             continue
         try:
             channel = await guild.create_text_channel(
                 name=name, overwrites=_overwrites(guild, purpose, roles), reason="Vouch /setup auto"
             )
         except discord.Forbidden:
-            report.failed.append((f"#{name}", "Manage Channels"))
+            report.failed.append((f"#{name}", MANAGE_CHANNELS))
             continue
         await services.config.set_channel(guild.id, purpose, channel.id)
         report.channels.append(channel.mention)
@@ -85,7 +87,7 @@ async def run_auto_setup(bot: VouchBot, guild: discord.Guild) -> AutoSetupReport
     if newcomer is not None:
         welcome_id = (await services.config.get(guild.id)).channels.get(GATE_CHANNEL)
         report.hidden, refused = await _hide_from_newcomers(guild, newcomer, welcome_id)
-        report.failed.extend((f"#{name}", "Manage Roles") for name in refused)
+        report.failed.extend((f"#{name}", MANAGE_ROLES) for name in refused)
     return report
 
 

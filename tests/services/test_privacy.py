@@ -1,0 +1,60 @@
+"""The privacy registry and the member preferences it covers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.db import Transaction
+from bot.errors import DomainError
+from bot.services import Services
+
+
+async def test_export_and_forget_the_language(services: Services) -> None:
+    assert await services.preferences.set_language(7, "da") == "da"
+    document = await services.privacy.export(1, 7)
+    assert document["user_id"] == "7"
+    assert document["data"] == {
+        "preferences": {"language": {"locale": "da", "updated_at": "2026-11-02T12:00:00+00:00"}}
+    }
+    report = await services.privacy.forget(1, 7)
+    assert report.deleted == {"preferences": 1}
+    assert report.total == 1
+    assert await services.preferences.language(7) is None
+    assert (await services.privacy.export(1, 7))["data"] == {"preferences": {}}
+
+
+async def test_forget_touches_only_that_member(services: Services) -> None:
+    await services.preferences.set_language(7, "fr")
+    await services.preferences.set_language(8, "da")
+    await services.privacy.forget(1, 7)
+    assert await services.preferences.language(8) == "da"
+
+
+async def test_unsupported_language_is_refused(services: Services) -> None:
+    with pytest.raises(DomainError):
+        await services.preferences.set_language(7, "xx")
+    assert await services.preferences.language(7) is None
+
+
+class Failing:
+    name = "failing"
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, object]:
+        return {}
+
+    async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
+        raise RuntimeError("storage failed")
+
+
+async def test_forget_is_all_or_nothing(services: Services) -> None:
+    await services.preferences.set_language(7, "fr")
+    services.privacy.register(Failing())
+    with pytest.raises(RuntimeError):
+        await services.privacy.forget(1, 7)
+    assert await services.preferences.language(7) == "fr"
+
+
+def test_a_provider_registers_once(services: Services) -> None:
+    with pytest.raises(ValueError, match="registered twice"):
+        services.privacy.register(services.preferences)
+    assert services.privacy.names == ["preferences"]
