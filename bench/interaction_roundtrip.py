@@ -21,7 +21,7 @@ import contextlib
 import gc
 import tempfile
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ quiet_audioop()
 
 import discord  # noqa: E402
 from aiohttp import web  # noqa: E402
+from aiohttp.typedefs import Handler  # noqa: E402
+from pydantic import SecretStr  # noqa: E402
 
 from bench.baseline_bot import BaselineBot  # noqa: E402
 from bot.__main__ import running_bot  # noqa: E402
@@ -55,13 +57,12 @@ class StampingEmulator(Emulator):
         app = super()._build_app()
 
         @web.middleware
-        async def stamp(request: web.Request, handler: Any) -> web.StreamResponse:
+        async def stamp(request: web.Request, handler: Handler) -> web.StreamResponse:
             if request.method == "POST" and request.path.endswith("/callback"):
                 now = time.perf_counter()
                 # /api/v10/interactions/{id}/{token}/callback
                 self.callback_at.setdefault(int(request.path.split("/")[-3]), now)
-            response: web.StreamResponse = await handler(request)
-            return response
+            return await handler(request)
 
         app.middlewares.insert(0, stamp)
         return app
@@ -96,7 +97,7 @@ class Series:
 
 
 @contextlib.contextmanager
-def _restored_discord_globals() -> Any:
+def _restored_discord_globals() -> Iterator[None]:
     saved = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
     try:
         yield
@@ -124,7 +125,7 @@ async def started(which: str, emu: Emulator, tmp: Path) -> AsyncIterator[discord
         if which == "ours":
             settings = Settings(
                 _env_file=None,  # type: ignore[call-arg]
-                discord_token=emu.token,
+                discord_token=SecretStr(emu.token),
                 database_path=tmp / "data" / "community.db",
                 discord_api_base_url=emu.base_url,
             )
@@ -170,7 +171,8 @@ async def block(which: str, n: int, warmup: int, series: Series) -> None:
     """Fresh emulator, guild and bot; `warmup` unmeasured interactions, then `n` measured."""
     gc.collect()
     with tempfile.TemporaryDirectory(prefix=f"vouch-bench-{which}-") as tmp:
-        async with StampingEmulator() as emu:
+        emu = StampingEmulator()
+        async with emu:
             guild = emu.make_guild()
             async with started(which, emu, Path(tmp)):
                 for _ in range(warmup):

@@ -52,14 +52,13 @@ class Transaction:
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         """The first row of a query, or None."""
-        async with self._conn.execute(sql, params) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        """All rows of a query."""
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        """All rows of a query, in one trip to the database thread (each trip costs ~100 µs)."""
+        rows: list[Row] = list(await self._conn.execute_fetchall(sql, params))
+        return rows
 
 
 class Database:

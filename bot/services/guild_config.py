@@ -48,14 +48,35 @@ def validate_timezone(name: str) -> str:
 
 
 class GuildConfigService:
-    """Reads and writes guild configuration; every read is scoped to one guild."""
+    """Reads and writes guild configuration; every read is scoped to one guild.
+
+    Nearly every interaction reads the configuration, and this service is its only writer (one
+    process per database), so it keeps the configuration in memory and drops a guild's entry
+    whenever it writes.
+    """
 
     def __init__(self, db: Database, clock: Clock = utcnow) -> None:
         self._db = db
         self._clock = clock
+        self._cache: dict[int, GuildConfig] = {}
+        self._writes: dict[int, int] = {}
 
     async def get(self, guild_id: int) -> GuildConfig:
         """The guild's configuration (defaults when nothing was set)."""
+        cached = self._cache.get(guild_id)
+        if cached is not None:
+            return cached
+        generation = self._writes.get(guild_id, 0)
+        config = await self._load(guild_id)
+        if self._writes.get(guild_id, 0) == generation:  # no write raced with the load
+            self._cache[guild_id] = config
+        return config
+
+    def _written(self, guild_id: int) -> None:
+        self._writes[guild_id] = self._writes.get(guild_id, 0) + 1
+        self._cache.pop(guild_id, None)
+
+    async def _load(self, guild_id: int) -> GuildConfig:
         row = await self._db.fetch_one(
             "SELECT locale, timezone FROM guild_config WHERE guild_id = ?", (guild_id,)
         )
@@ -84,6 +105,7 @@ class GuildConfigService:
                 "channel_id = excluded.channel_id, updated_at = excluded.updated_at",
                 (guild_id, purpose, channel_id, iso(self._clock())),
             )
+        self._written(guild_id)
 
     async def set_role(self, guild_id: int, purpose: str, role_id: int) -> None:
         """Use a role for a purpose (the caller has checked the role is safe to manage)."""
@@ -96,6 +118,7 @@ class GuildConfigService:
                 "role_id = excluded.role_id, updated_at = excluded.updated_at",
                 (guild_id, purpose, role_id, iso(self._clock())),
             )
+        self._written(guild_id)
 
     async def set_language(self, guild_id: int, locale: str) -> str:
         """Set the language of the guild's public posts; returns the normalized locale."""
@@ -118,6 +141,7 @@ class GuildConfigService:
                 "DELETE FROM guild_channel WHERE guild_id = ? AND channel_id = ?",
                 (guild_id, channel_id),
             )
+        self._written(guild_id)
 
     async def forget_role(self, guild_id: int, role_id: int) -> None:
         """Drop purposes pointing at a role that was deleted."""
@@ -125,6 +149,7 @@ class GuildConfigService:
             await tx.execute(
                 "DELETE FROM guild_role WHERE guild_id = ? AND role_id = ?", (guild_id, role_id)
             )
+        self._written(guild_id)
 
     async def _upsert(self, guild_id: int, column: str, value: str) -> None:
         assert column in {"locale", "timezone"}
@@ -135,3 +160,4 @@ class GuildConfigService:
                 "updated_at = excluded.updated_at",
                 (guild_id, value, iso(self._clock())),
             )
+        self._written(guild_id)

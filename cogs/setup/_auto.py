@@ -49,6 +49,10 @@ async def run_auto_setup(bot: VouchBot, guild: discord.Guild) -> AutoSetupReport
     locale = await bot.guild_locale(guild)
     report = AutoSetupReport()
     me = guild.me
+    # Roles we create are not in the cache until their gateway event arrives: keep them here.
+    roles: dict[str, discord.Role | None] = {
+        purpose: guild.get_role(role_id) for purpose, role_id in config.roles.items()
+    }
 
     for purpose in plan.missing_roles:
         name = t(f"role.{purpose}", locale)
@@ -63,10 +67,8 @@ async def run_auto_setup(bot: VouchBot, guild: discord.Guild) -> AutoSetupReport
             report.failed.append((name, MANAGE_ROLES))
             continue
         await services.config.set_role(guild.id, purpose, role.id)
+        roles[purpose] = role
         report.roles.append(role.mention)
-
-    config = await services.config.get(guild.id)
-    roles = {p: guild.get_role(rid) for p, rid in config.roles.items()}
     newcomer = roles.get("newcomer")
 
     for purpose in plan.missing_channels:
@@ -119,8 +121,8 @@ async def _hide_from_newcomers(
     for channel in guild.channels:
         if channel.id == welcome_id:
             continue
-        if channel.category is not None and channel.permissions_synced:
-            continue  # follows its category, which is handled itself
+        # A category's overwrites do not reach its channels on Discord's side ("synced" is only
+        # how the client shows them), so every channel gets its own.
         if channel.overwrites_for(newcomer).view_channel is False:
             continue
         try:

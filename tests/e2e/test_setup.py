@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pytest
-
-from bot.i18n import t
-from tests.emulator import Emulator, P, Role, User
+from bot.i18n import Text, t
+from tests.emulator import P, Role, User
 from tests.harness import BotHarness
 
 from .conftest import CustomHarness, HarnessFactory
 from .helpers import embed_fields, ephemeral_text, reply
 
 
-async def test_show_in_english(harness: BotHarness) -> None:
+async def test_show_in_english_then_in_french(harness: BotHarness) -> None:
     rec = await harness.slash("setup", "show")
     msg = await reply(rec)
     assert msg.ephemeral
@@ -26,10 +24,8 @@ async def test_show_in_english(harness: BotHarness) -> None:
     channels = fields[t("setup.show.channels", "en-US")]
     assert f"**{t('purpose.welcome', 'en-US')}**: {t('setup.show.not_set', 'en-US')}" in channels
 
-
-async def test_show_in_french(harness: BotHarness) -> None:
-    rec = await harness.slash("setup", "show", locale="fr")
-    msg = await reply(rec)
+    # The same command in French: the whole embed comes from the French catalog.
+    msg = await reply(await harness.slash("setup", "show", locale="fr"))
     assert msg.ephemeral
     assert msg.embeds[0]["title"] == t("setup.show.title", "fr", guild="Vouch Test")
     assert msg.embeds[0]["title"] != t("setup.show.title", "en-US", guild="Vouch Test")
@@ -37,6 +33,8 @@ async def test_show_in_french(harness: BotHarness) -> None:
     assert set(fields) == {
         t(f"setup.show.{key}", "fr") for key in ("language", "timezone", "channels", "roles")
     }
+    language = t("setup.show.language_default", "fr", language="English")
+    assert fields[t("setup.show.language", "fr")] == language
     roles = fields[t("setup.show.roles", "fr")]
     assert f"**{t('purpose.newcomer', 'fr')}**: {t('setup.show.not_set', 'fr')}" in roles
 
@@ -70,8 +68,6 @@ class RoleFixture:
     manager: User
 
 
-
-
 async def start_with_roles(make_harness: HarnessFactory) -> tuple[CustomHarness, RoleFixture]:
     """Roles (low to high): @everyone, Low, Manager, 3 dangerous, Member, bot, AboveBot, Admin."""
     holder: list[RoleFixture] = []
@@ -81,17 +77,15 @@ async def start_with_roles(make_harness: HarnessFactory) -> tuple[CustomHarness,
         low = emu.state.add_role(guild, "Low", 0, position=1)
         manager_role = emu.state.add_role(guild, "Manager", P.MANAGE_GUILD, position=2)
         admin = emu.state.add_role(guild, "Admins2", P.ADMINISTRATOR, position=3)
-        manage_server = emu.state.add_role(guild, "Mods", P.MANAGE_GUILD, position=3)
+        manage_server = emu.state.add_role(
+            guild, "Mods", P.MANAGE_GUILD | P.MANAGE_ROLES, position=3
+        )
         ban = emu.state.add_role(guild, "Bouncers", P.BAN_MEMBERS, position=3)
         assert h.guild.bot_role is not None
-        above_bot = emu.state.add_role(
-            guild, "AboveBot", 0, position=h.guild.bot_role.position + 1
-        )
+        above_bot = emu.state.add_role(guild, "AboveBot", 0, position=h.guild.bot_role.position + 1)
         manager = emu.add_user("manager", global_name="Manager")
         emu.state.add_member(guild, manager.id, [manager_role.id])
-        holder.append(
-            RoleFixture(low, admin, manage_server, ban, above_bot, manager_role, manager)
-        )
+        holder.append(RoleFixture(low, admin, manage_server, ban, above_bot, manager_role, manager))
 
     h = await make_harness(before_start=shape)
     return h, holder[0]
@@ -128,8 +122,10 @@ async def test_unsafe_roles_are_refused_and_nothing_is_stored(
     h, roles = await start_with_roles(make_harness)
     std = h.guild
     assert std.bot_role is not None
+    assert roles.manager_role.position < std.member_role.position < std.bot_role.position
+    assert roles.above_bot.position > std.bot_role.position
     # (role, invoker, locale, key, params)
-    cases: list[tuple[Role, int, str, str, dict[str, str]]] = [
+    cases: list[tuple[Role, int, str, str, dict[str, object]]] = [
         (std.guild.roles[std.id], std.owner.id, "fr", "setup.role.everyone", {}),
         (std.bot_role, std.owner.id, "en-US", "setup.role.managed", {"role": "Vouch"}),
         (
@@ -137,21 +133,24 @@ async def test_unsafe_roles_are_refused_and_nothing_is_stored(
             std.owner.id,
             "fr",
             "setup.role.dangerous",
-            {"role": "Admins2", "permissions": "Administrator"},
+            {"role": "Admins2", "permissions": Text("permission.administrator")},
         ),
         (
             roles.manage_server,
             std.owner.id,
             "pt-BR",
             "setup.role.dangerous",
-            {"role": "Mods", "permissions": "Manage Server"},
+            {
+                "role": "Mods",
+                "permissions": (Text("permission.manage_guild"), Text("permission.manage_roles")),
+            },
         ),
         (
             roles.ban,
             std.owner.id,
             "da",
             "setup.role.dangerous",
-            {"role": "Bouncers", "permissions": "Ban Members"},
+            {"role": "Bouncers", "permissions": Text("permission.ban_members")},
         ),
         (roles.above_bot, std.owner.id, "fr", "setup.role.above_bot", {"role": "AboveBot"}),
         (
@@ -212,5 +211,3 @@ async def test_language_fr_then_show_in_english_says_francais(harness: BotHarnes
 
     fields = embed_fields(await reply(await harness.slash("setup", "show")))
     assert fields[t("setup.show.language", "en-US")] == "Français"
-
-

@@ -57,30 +57,10 @@ async def test_synced_commands_are_localized_in_every_language(
     setup = next(c for c in synced if c["name"] == "setup")
     assert setup["name_localizations"]["fr"] != "setup"
 
-
-async def test_restart_does_not_sync_commands_again(
-    emulator: Emulator, harness: BotHarness
-) -> None:
-    assert len(emulator.calls_matching("PUT", SYNC)) == 1
-    creates = emulator.command_creates()
-    mark = emulator.mark()
-
-    await harness.restart()
-
-    assert emulator.gateway.identify_count == 2
-    later = [c for c in emulator.calls[mark:] if c.matches("PUT", SYNC)]
-    assert later == []
-    assert emulator.command_creates() == creates
-    rec = await harness.slash("setup", "show")
-    assert (await reply(rec)).embeds
-
-
-async def test_every_option_and_choice_is_localized(
-    emulator: Emulator, harness: BotHarness
-) -> None:
+    # Options and choices too.
     keys = set(catalog("en-US").messages)
     checked = 0
-    for key, command in walk(emulator.synced_commands()):
+    for key, command in walk(synced):
         for option in command.get("options") or []:
             if option["type"] in (1, 2):
                 continue
@@ -96,3 +76,28 @@ async def test_every_option_and_choice_is_localized(
                     expected = t(f"choice.{choice['value']}", locale)
                     assert choice["name_localizations"][locale] == expected
     assert checked >= 3 * 7  # setup channel/role/language/timezone options, /language
+
+
+async def test_restart_does_not_sync_commands_again(
+    emulator: Emulator, harness: BotHarness
+) -> None:
+    assert len(emulator.calls_matching("PUT", SYNC)) == 1
+    creates = emulator.command_creates()
+    mark = emulator.mark()
+
+    await harness.restart()
+
+    assert emulator.gateway.identify_count == 2
+    assert [c for c in emulator.calls[mark:] if c.matches("PUT", SYNC)] == []
+    assert [c for c in emulator.calls[mark:] if c.matches("POST", SYNC)] == []
+    assert emulator.command_creates() == creates
+    rec = await harness.slash("setup", "show")
+    assert (await reply(rec)).embeds
+
+    # A changed command set (here: a stale stored hash) is synced once on the next start.
+    key = f"commands:{emulator.application_id}:global"
+    await harness.bot.services.meta.put(key, "stale")
+    mark = emulator.mark()
+    await harness.restart()
+    assert len([c for c in emulator.calls[mark:] if c.matches("PUT", SYNC)]) == 1
+    assert await harness.bot.services.meta.get(key) not in (None, "stale")

@@ -135,3 +135,30 @@ def test_plan_lists_unset_and_stale_purposes() -> None:
     assert plan.missing_roles == ("newcomer", "leader", "founder", "moderator")
     assert plan.missing_channels == ("introductions", "announcements", "feedback", "leaders", "log")
     assert not plan.complete
+
+
+async def test_cached_config_follows_every_write(services: Services) -> None:
+    first = await services.config.get(1)
+    assert await services.config.get(1) is first  # served from memory
+    await services.config.set_channel(1, "welcome", 100)
+    await services.config.set_role(1, "member", 200)
+    await services.config.set_timezone(1, "Europe/Paris")
+    after = await services.config.get(1)
+    assert (dict(after.channels), dict(after.roles), after.timezone) == (
+        {"welcome": 100},
+        {"member": 200},
+        "Europe/Paris",
+    )
+    await services.config.forget_role(1, 200)
+    await services.config.forget_channel(1, 100)
+    assert await services.config.get(1) == GuildConfig(guild_id=1, timezone="Europe/Paris")
+
+
+async def test_a_read_racing_a_write_is_not_cached_stale(services: Services) -> None:
+    import asyncio
+
+    reader = asyncio.create_task(services.config.get(1))
+    await asyncio.sleep(0)  # the reader has started its queries
+    await services.config.set_channel(1, "log", 5)
+    await reader
+    assert (await services.config.get(1)).channels == {"log": 5}

@@ -1,0 +1,125 @@
+"""Run both benchmarks (each in its own process) and print a Markdown table for the README.
+
+python -m bench.run_all [--n 1000] [--blocks 5] [--runs 5] [--members 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench._common import ROOT, machine
+
+JSON = dict[str, Any]
+GOALS = {"p50": 1.5, "rss": 1.3}
+
+
+def run_bench(module: str, args: list[str], out: Path) -> JSON:
+    """Run `python -m bench.<module> ... --json out` from the repository root; load its JSON."""
+    cmd = [sys.executable, "-m", f"bench.{module}", *args, "--json", str(out)]
+    print(f"$ {' '.join(cmd[1:])}", flush=True)
+    subprocess.run(cmd, cwd=ROOT, check=True)
+    data: JSON = json.loads(out.read_text(encoding="utf-8"))
+    return data
+
+
+def _row(metric: str, ours: str, baseline: str, ratio: float, goal: float | None = None) -> str:
+    verdict = ""
+    if goal is not None:
+        verdict = f" (goal ≤ {goal}×: {'met' if ratio <= goal else 'NOT met'})"
+    return f"| {metric} | {ours} | {baseline} | {ratio:.2f}×{verdict} |"
+
+
+def table(rt: JSON, sm: JSON) -> str:
+    """The Markdown table: metric | ours | baseline | ratio."""
+    m = machine()
+    o, b = rt["ours"], rt["baseline"]
+    so, sb = sm["ours"], sm["baseline"]
+    cfg, scfg = rt["config"], sm["config"]
+    lines = [
+        f"Benchmarks of {m['date']} on {m['nproc']} CPUs, Python {m['python']} ({m['platform']}).",
+        "",
+        "| metric | ours | baseline | ratio |",
+        "|---|---|---|---|",
+        _row(
+            "interaction round trip p50",
+            f"{o['p50_ms']:.2f} ms",
+            f"{b['p50_ms']:.2f} ms",
+            rt["ratio"]["p50"],
+            GOALS["p50"],
+        ),
+        _row(
+            "interaction round trip p99",
+            f"{o['p99_ms']:.2f} ms",
+            f"{b['p99_ms']:.2f} ms",
+            rt["ratio"]["p99"],
+        ),
+        _row(
+            "startup to emulator ready",
+            f"{so['emu_ready_s']:.2f} s",
+            f"{sb['emu_ready_s']:.2f} s",
+            sm["ratio"]["emu_ready_s"],
+        ),
+        _row(
+            "startup to on_ready",
+            f"{so['bot_ready_s']:.2f} s",
+            f"{sb['bot_ready_s']:.2f} s",
+            sm["ratio"]["bot_ready_s"],
+        ),
+        _row(
+            "RSS after ready",
+            f"{so['rss_kib'] / 1024:.1f} MiB",
+            f"{sb['rss_kib'] / 1024:.1f} MiB",
+            sm["ratio"]["rss_kib"],
+            GOALS["rss"],
+        ),
+        _row(
+            "peak RSS (VmHWM)",
+            f"{so['hwm_kib'] / 1024:.1f} MiB",
+            f"{sb['hwm_kib'] / 1024:.1f} MiB",
+            sm["ratio"]["hwm_kib"],
+        ),
+        "",
+        f"Round trip: `/setup show` as the guild owner, emulator dispatch to callback POST "
+        f"arrival, {cfg['n']} sequential interactions per bot in {cfg['blocks']} alternating "
+        f"blocks (+{cfg['warmup_per_block']} warm-up each), bots in-process with the emulator. "
+        f"Startup/memory: one guild with {scfg['members']:,} members, each bot its own process, "
+        f"medians of {scfg['runs']} alternating runs; on_ready includes discord.py's 2 s "
+        f"`guild_ready_timeout`.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(prog="python -m bench.run_all")
+    parser.add_argument("--n", type=int, default=1000, help="measured interactions per bot")
+    parser.add_argument("--blocks", type=int, default=5, help="alternating round-trip blocks")
+    parser.add_argument("--warmup", type=int, default=50, help="warm-up interactions per block")
+    parser.add_argument("--runs", type=int, default=5, help="startup runs per bot")
+    parser.add_argument("--members", type=int, default=10_000, help="members for startup")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="vouch-bench-") as tmp:
+        rt = run_bench(
+            "interaction_roundtrip",
+            ["--n", str(args.n), "--blocks", str(args.blocks), "--warmup", str(args.warmup)],
+            Path(tmp) / "roundtrip.json",
+        )
+        sm = run_bench(
+            "startup_memory",
+            ["--runs", str(args.runs), "--members", str(args.members)],
+            Path(tmp) / "startup.json",
+        )
+    print()
+    print(table(rt, sm))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
