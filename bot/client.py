@@ -13,6 +13,7 @@ import yarl
 from discord.ext import commands
 
 from bot.i18n import resolve_locale
+from bot.scheduler import JobRunner
 from bot.services import Services
 from bot.settings import Settings
 from bot.translator import CatalogTranslator
@@ -53,6 +54,7 @@ class VouchBot(commands.Bot):
         )
         self.settings = settings
         self.services = services
+        self.jobs = JobRunner(services.jobs, services.clock)
         self.runner: asyncio.Task[None]  # set by the composition root once started
 
     async def setup_hook(self) -> None:
@@ -120,8 +122,14 @@ class VouchBot(commands.Bot):
                 task.cancel()
 
     async def on_ready(self) -> None:
-        """Log once the gateway session is ready."""
+        """Once the guild cache is full: (re)arm the durable jobs."""
         log.info("ready as %s in %d guilds", self.user, len(self.guilds))
+        self.jobs.start()
+
+    async def close(self) -> None:
+        """Stop the job runner (letting running jobs finish), then disconnect."""
+        await self.jobs.stop()
+        await super().close()
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
         """Gateway event handler errors: log them; there is no user to answer."""

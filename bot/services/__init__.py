@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.db import Database
 from bot.services.clock import Clock, utcnow
 from bot.services.guild_config import GuildConfigService
+from bot.services.jobs import JobQueue
 from bot.services.meta import MetaService
 from bot.services.preferences import PreferenceService
 from bot.services.privacy import PrivacyRegistry
@@ -21,6 +22,8 @@ class Services:
     preferences: PreferenceService
     privacy: PrivacyRegistry
     meta: MetaService
+    jobs: JobQueue
+    clock: Clock
 
     @classmethod
     def build(cls, db: Database, clock: Clock = utcnow) -> Services:
@@ -34,4 +37,6 @@ class Services:
             preferences=preferences,
             privacy=privacy,
             meta=MetaService(db),
+            jobs=JobQueue(db, clock),
+            clock=clock,
         )
