@@ -8,6 +8,7 @@ from bot.db import Database
 from bot.services.clock import Clock, utcnow
 from bot.services.guild_config import GuildConfigService
 from bot.services.jobs import JobQueue
+from bot.services.membership import IntroductionService, MemberService, MembershipSettingsService
 from bot.services.meta import MetaService
 from bot.services.preferences import PreferenceService
 from bot.services.privacy import PrivacyRegistry
@@ -23,6 +24,9 @@ class Services:
     privacy: PrivacyRegistry
     meta: MetaService
     jobs: JobQueue
+    membership: MembershipSettingsService
+    introductions: IntroductionService
+    members: MemberService
     clock: Clock
 
     @classmethod
@@ -31,12 +35,19 @@ class Services:
         privacy = PrivacyRegistry(db, clock)
         preferences = PreferenceService(db, clock)
         privacy.register(preferences)
+        jobs = JobQueue(db, clock)
+        membership = MembershipSettingsService(db, clock)
+        members = MemberService(db, membership, jobs, clock)
+        privacy.register(members)
         return cls(
             db=db,
             config=GuildConfigService(db, clock),
             preferences=preferences,
             privacy=privacy,
             meta=MetaService(db),
-            jobs=JobQueue(db, clock),
+            jobs=jobs,
+            membership=membership,
+            introductions=IntroductionService(db, membership, jobs, clock),
+            members=members,
             clock=clock,
         )

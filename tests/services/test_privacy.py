@@ -14,13 +14,14 @@ async def test_export_and_forget_the_language(services: Services) -> None:
     document = await services.privacy.export(1, 7)
     assert document["user_id"] == "7"
     assert document["data"] == {
-        "preferences": {"language": {"locale": "da", "updated_at": "2026-11-02T12:00:00+00:00"}}
+        "preferences": {"language": {"locale": "da", "updated_at": "2026-11-02T12:00:00+00:00"}},
+        "membership": {},
     }
     report = await services.privacy.forget(1, 7)
-    assert report.deleted == {"preferences": 1}
+    assert report.deleted == {"preferences": 1, "membership": 0}
     assert report.total == 1
     assert await services.preferences.language(7) is None
-    assert (await services.privacy.export(1, 7))["data"] == {"preferences": {}}
+    assert (await services.privacy.export(1, 7))["data"] == {"preferences": {}, "membership": {}}
 
 
 async def test_forget_touches_only_that_member(services: Services) -> None:
@@ -57,4 +58,4 @@ async def test_forget_is_all_or_nothing(services: Services) -> None:
 def test_a_provider_registers_once(services: Services) -> None:
     with pytest.raises(ValueError, match="registered twice"):
         services.privacy.register(services.preferences)
-    assert services.privacy.names == ["preferences"]
+    assert services.privacy.names == ["preferences", "membership"]
