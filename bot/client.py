@@ -21,7 +21,7 @@ from bot.ui import VouchTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.setup", "cogs.privacy", "cogs.preferences")
+EXTENSIONS: tuple[str, ...] = ("cogs.setup", "cogs.privacy", "cogs.preferences", "cogs.membership")
 
 # Task names discord.py gives to the work it runs for us; awaited on shutdown so in-flight
 # commands, clicks and event handlers finish before the database closes.
@@ -101,8 +101,8 @@ class VouchBot(commands.Bot):
         return resolve_locale(config.locale, guild.preferred_locale)
 
     async def member_locale(self, user_id: int, guild: discord.Guild | None = None) -> str:
-        """The language for DMs: the member's stored choice, else the guild's."""
-        stored = await self.services.preferences.language(user_id)
+        """The language for DMs: the person's choice, else their client's, else the guild's."""
+        stored = await self.services.preferences.dm_language(user_id)
         if stored:
             return stored
         return await self.guild_locale(guild) if guild else resolve_locale(None)

@@ -2,7 +2,7 @@
 
 Keys are derived from where a string sits, so a command needs no extra markup:
 `cmd.setup.channel.name`, `cmd.setup.channel.desc`, `opt.setup.channel.purpose.name`,
-`opt.setup.channel.purpose.desc`, and `choice.<value>` for choices.
+`opt.setup.channel.purpose.desc`, and `choice.<name>` for choices (spaces become `_`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def translation_key(context: app_commands.TranslationContextTypes) -> str | None
         suffix = "name" if where is Where.parameter_name else "desc"
         return f"opt.{_dotted(data.command.qualified_name)}.{data.name}.{suffix}"
     if where is Where.choice_name:
-        return f"choice.{data.value}"
+        return f"choice.{data.name.lower().replace(' ', '_')}"
     return None
 
 

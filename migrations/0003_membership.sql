@@ -25,7 +25,9 @@ CREATE TABLE membership_settings (
 ) STRICT;
 
 -- waitlisted -> seated (a seat is reserved; the invite is being created) -> open (invite sent)
--- -> used (the newcomer joined) | expired | revoked; cancelled when no invite could be made.
+-- -> used (the newcomer joined) | arrived (its invite was used in a burst of joins that could
+-- not be told apart: the seat moved to that join, the newcomer is unknown) | expired | revoked;
+-- cancelled when no invite could be made.
 CREATE TABLE introduction (
     id              INTEGER PRIMARY KEY,
     guild_id        INTEGER NOT NULL,
@@ -33,7 +35,8 @@ CREATE TABLE introduction (
     newcomer_name   TEXT NOT NULL,
     why             TEXT NOT NULL,
     status          TEXT NOT NULL CHECK (status IN
-                        ('waitlisted', 'seated', 'open', 'used', 'expired', 'revoked', 'cancelled')),
+                        ('waitlisted', 'seated', 'open', 'used', 'arrived', 'expired', 'revoked',
+                         'cancelled')),
     invite_code     TEXT UNIQUE,
     created_at      TEXT NOT NULL,
     seated_at       TEXT,
@@ -65,7 +68,10 @@ CREATE TABLE member_stint (
     rules_accepted_at   TEXT,
     answers             TEXT,       -- JSON list of the person's answers to the gate questions
     submitted_at        TEXT,
-    approval_message_id INTEGER     -- the moderators' approval card, when admission is moderated
+    approval_message_id INTEGER,    -- the moderators' approval card, when admission is moderated
+    -- Joined in a burst that used introductions' invites, but which one could not be told:
+    -- no sponsor is guessed, and a moderator decides.
+    maybe_introduced    INTEGER NOT NULL DEFAULT 0 CHECK (maybe_introduced IN (0, 1))
 ) STRICT;
 
 CREATE UNIQUE INDEX member_stint_current ON member_stint (guild_id, user_id)

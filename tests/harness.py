@@ -65,6 +65,18 @@ class BotHarness:
             stack, self._stack, self._bot = self._stack, None, None
             await stack.aclose()
 
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait until the bot's running event handlers, commands and clicks have finished."""
+        prefixes = ("CommandTree-invoker", "discord-ui-", "discord.py: on_")
+        current = asyncio.current_task()
+        pending = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and task.get_name().startswith(prefixes)
+        ]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+
     async def restart(self) -> VouchBot:
         """Stop, then start again on the same database and emulator."""
         await self.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.db import Database
+from bot.services.attribution import InviteTracker
 from bot.services.clock import Clock, utcnow
 from bot.services.guild_config import GuildConfigService
 from bot.services.jobs import JobQueue
@@ -27,6 +28,7 @@ class Services:
     membership: MembershipSettingsService
     introductions: IntroductionService
     members: MemberService
+    invites: InviteTracker
     clock: Clock
 
     @classmethod
@@ -49,5 +51,6 @@ class Services:
             membership=membership,
             introductions=IntroductionService(db, membership, jobs, clock),
             members=members,
+            invites=InviteTracker(db, clock),
             clock=clock,
         )

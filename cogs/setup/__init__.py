@@ -14,6 +14,7 @@ from bot.i18n import LOCALE_NAMES, t
 from bot.services.roles import RoleFacts, check_purpose_role
 from cogs.preferences import LANGUAGE_CHOICES
 from cogs.setup._auto import run_auto_setup
+from cogs.setup._membership import MembershipSetup
 from cogs.setup._render import config_embed
 
 ChannelPurpose = Literal["welcome", "introductions", "announcements", "feedback", "leaders", "log"]
@@ -23,7 +24,10 @@ RolePurpose = Literal["newcomer", "member", "leader", "founder", "moderator"]
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Setup(
-    commands.GroupCog, group_name="setup", group_description="Configure Vouch for this server"
+    MembershipSetup,
+    commands.GroupCog,
+    group_name="setup",
+    group_description="Configure Vouch for this server",
 ):
     """Configuration commands."""
 

@@ -298,3 +298,26 @@ async def test_forget_removes_stints_introductions_and_names(
     await services.privacy.forget(G, 500)
     assert await services.members.history(G, 500) == []
     assert await services.jobs.pending() == []
+
+
+async def test_a_burst_through_introductions_guesses_no_sponsor_and_kicks_nobody(
+    services: Services, clock: FakeClock
+) -> None:
+    await services.membership.update(G, max_open_introductions=5, unsponsored_admission="refuse")
+    codes = []
+    for n in range(3):
+        intro = await introduce(services, name=f"F{n}")
+        await services.introductions.attach_invite(intro.id, f"c{n}", clock.now + timedelta(days=1))
+        codes.append(f"c{n}")
+    await cap(services, 3)  # every seat is held by the three introductions
+    first = await services.members.record_join(G, 501, kind="unknown", candidates=codes)
+    rest = [await services.members.record_join(G, u, kind="unknown") for u in (502, 503)]
+    for outcome in (first, *rest):
+        assert outcome.action == "gate"
+        assert outcome.stint.maybe_introduced
+        assert outcome.stint.sponsor_id is None
+        assert await services.members.admission(outcome.stint) == "moderator"
+    assert await seats_taken(services) == 3  # the seats moved; none counted twice
+    assert await services.jobs.pending(EXPIRY_JOB) == []
+    stranger = await services.members.record_join(G, 504, kind="unknown")
+    assert (stranger.action, stranger.stint.end_reason) == ("refused", "full")

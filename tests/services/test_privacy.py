@@ -59,3 +59,16 @@ def test_a_provider_registers_once(services: Services) -> None:
     with pytest.raises(ValueError, match="registered twice"):
         services.privacy.register(services.preferences)
     assert services.privacy.names == ["preferences", "membership"]
+
+
+async def test_dm_language_prefers_the_choice_then_the_client(services: Services) -> None:
+    assert await services.preferences.dm_language(7) is None
+    await services.preferences.saw_locale(7, "pt-BR")
+    await services.preferences.saw_locale(7, "pt-BR")  # unchanged: no second write
+    assert await services.preferences.dm_language(7) == "pt-BR"
+    await services.preferences.set_language(7, "da")
+    assert await services.preferences.dm_language(7) == "da"
+    await services.preferences.saw_locale(7, "xx-unknown")  # not a language of ours: ignored
+    report = await services.privacy.forget(1, 7)
+    assert report.deleted["preferences"] == 2
+    assert await services.preferences.dm_language(7) is None

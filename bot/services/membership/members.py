@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.db import Database, Transaction
@@ -25,6 +25,8 @@ from bot.services.membership.settings import MembershipSettingsService
 REMINDER_JOB = "membership.pending_reminder"
 TIMEOUT_JOB = "membership.pending_timeout"
 ANSWER_MAX = 300
+#: How long after a burst the people who arrived through its introductions are expected.
+ARRIVAL_WINDOW = timedelta(minutes=10)
 JoinKind = Literal["invite", "vanity", "unknown"]
 
 
@@ -74,9 +76,16 @@ class MemberService:
         *,
         kind: JoinKind,
         code: str | None = None,
+        candidates: Sequence[str] = (),
         rejoin_flag: bool = False,
     ) -> JoinOutcome:
-        """Record a join; an introduction's invite brings its sponsor and its reserved seat."""
+        """Record a join; an introduction's invite brings its sponsor and its reserved seat.
+
+        `candidates` are the invites a join that could not be told apart from others may have
+        used. Introductions among them "arrived": their seats pass to the people of that burst,
+        who are marked maybe-introduced (no sponsor guessed) and go to a moderator, never
+        refused as unsponsored or over capacity.
+        """
         settings = await self._settings.get(guild_id)
         now = self._clock()
         async with self._db.transaction() as tx:
@@ -90,7 +99,8 @@ class MemberService:
             intro = await self._claim_introduction(tx, guild_id, code, user_id) if code else None
             source = "introduction" if intro else kind
             status, reason = "pending", None
-            if intro is None:
+            maybe = intro is None and await self._maybe_introduced(tx, guild_id, candidates, now)
+            if intro is None and not maybe:
                 seats = await count_seats(tx, guild_id)
                 if seats.free == 0:
                     status, reason = "refused", "full"
@@ -98,8 +108,8 @@ class MemberService:
                     status, reason = "refused", "unsponsored"
             stint_id = await tx.execute(
                 "INSERT INTO member_stint (guild_id, user_id, status, source, sponsor_id, "
-                "introduction_id, invite_code, rejoin, joined_at, left_at, end_reason) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "introduction_id, invite_code, rejoin, joined_at, left_at, end_reason, "
+                "maybe_introduced) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     guild_id,
                     user_id,
@@ -112,6 +122,7 @@ class MemberService:
                     iso(now),
                     iso(now) if reason else None,
                     reason,
+                    int(maybe),
                 ),
             )
             if status == "pending":
@@ -150,6 +161,8 @@ class MemberService:
     async def admission(self, stint: Stint) -> Literal["auto", "moderator"]:
         """Who admits this person: sponsored joins follow one policy, the others another."""
         settings = await self._settings.get(stint.guild_id)
+        if stint.maybe_introduced:
+            return "moderator"
         if stint.sponsor_id is not None:
             return settings.sponsored_admission
         return "moderator"
@@ -299,6 +312,33 @@ class MemberService:
         )
         await self._jobs.cancel(EXPIRY_JOB, str(row["id"]))
         return introduction_from_row(row)
+
+    async def _maybe_introduced(
+        self, tx: Transaction, guild_id: int, candidates: Sequence[str], now: datetime
+    ) -> bool:
+        """Whether this unattributed join belongs to a burst that used introductions' invites."""
+        if candidates:
+            marks = ", ".join("?" * len(candidates))
+            arrived = await tx.fetch_all(
+                f"SELECT id FROM introduction WHERE guild_id = ? AND status = 'open' "
+                f"AND invite_code IN ({marks})",
+                (guild_id, *candidates),
+            )
+            await tx.executemany(
+                "UPDATE introduction SET status = 'arrived', closed_at = ? WHERE id = ?",
+                [(iso(now), row["id"]) for row in arrived],
+            )
+            for intro in arrived:
+                await self._jobs.cancel(EXPIRY_JOB, str(intro["id"]))
+        since = iso(now - ARRIVAL_WINDOW)
+        balance = await tx.fetch_one(
+            "SELECT (SELECT count(*) FROM introduction WHERE guild_id = :g "
+            "        AND status = 'arrived' AND closed_at >= :since) "
+            "     - (SELECT count(*) FROM member_stint WHERE guild_id = :g "
+            "        AND maybe_introduced = 1 AND joined_at >= :since)",
+            {"g": guild_id, "since": since},
+        )
+        return bool(balance and balance[0] > 0)
 
     async def _end(self, tx: Transaction, stint: Stint, status: str, reason: str) -> Ended:
         now = self._clock()

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 IntroductionStatus = Literal[
-    "waitlisted", "seated", "open", "used", "expired", "revoked", "cancelled"
+    "waitlisted", "seated", "open", "used", "arrived", "expired", "revoked", "cancelled"
 ]
 StintStatus = Literal["pending", "member", "left", "refused"]
 Source = Literal["introduction", "referral", "invite", "vanity", "unknown", "existing"]
@@ -74,6 +74,7 @@ class Stint:
     rules_version: int | None = None
     answers: tuple[str, ...] | None = None
     approval_message_id: int | None = None
+    maybe_introduced: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,4 +141,5 @@ def stint_from_row(row: Any) -> Stint:
         rules_version=row["rules_version"],
         answers=tuple(answers) if answers is not None else None,
         approval_message_id=row["approval_message_id"],
+        maybe_introduced=bool(row["maybe_introduced"]),
     )

@@ -1,0 +1,219 @@
+"""Discord side effects shared by the membership cogs: invites, roles, DMs, posts, notices."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+import discord
+
+from bot.checks import CheckRefused
+from bot.client import VouchBot
+from bot.errors import DomainError
+from bot.i18n import Text, discord_timestamp, t
+from bot.services.attribution import InviteState
+from bot.services.guild_config import GuildConfig
+from bot.services.membership.models import Introduction
+
+log = logging.getLogger(__name__)
+
+MANAGE_ROLES = Text("permission.manage_roles")
+CREATE_INVITE = Text("permission.create_instant_invite")
+KICK_MEMBERS = Text("permission.kick_members")
+MANAGE_GUILD = Text("permission.manage_guild")
+
+
+def invite_state(invite: discord.Invite, *, vanity: bool = False) -> InviteState:
+    """What attribution needs to know about an invite."""
+    expires = invite.expires_at
+    if expires is None and invite.max_age and invite.created_at:
+        expires = invite.created_at + timedelta(seconds=invite.max_age)
+    return InviteState(
+        code=invite.code,
+        uses=invite.uses or 0,
+        max_uses=invite.max_uses or 0,
+        inviter_id=invite.inviter.id if invite.inviter else None,
+        expires_at=expires,
+        is_vanity=vanity,
+    )
+
+
+def has_role(member: discord.Member, config: GuildConfig, purpose: str) -> bool:
+    """Whether the member holds the role configured for a purpose."""
+    role_id = config.roles.get(purpose)
+    return role_id is not None and member.get_role(role_id) is not None
+
+
+def is_moderator(member: discord.Member, config: GuildConfig) -> bool:
+    """Moderators and founders by role, and anyone who may manage the server."""
+    return (
+        member.guild_permissions.manage_guild
+        or has_role(member, config, "moderator")
+        or has_role(member, config, "founder")
+    )
+
+
+class MembershipKit:
+    """What the membership cogs do on Discord, in one place."""
+
+    def __init__(self, bot: VouchBot) -> None:
+        self.bot = bot
+        self.services = bot.services
+        self._noticed: set[tuple[int, str]] = set()
+        self._join_locks: dict[int, asyncio.Lock] = {}
+
+    def join_lock(self, guild_id: int) -> asyncio.Lock:
+        """Joins of one guild are fetched and compared in order."""
+        return self._join_locks.setdefault(guild_id, asyncio.Lock())
+
+    async def require_moderator(self, interaction: discord.Interaction[VouchBot]) -> GuildConfig:
+        """The guild's config, after checking the invoker moderates (checked at run time)."""
+        guild = interaction.guild
+        if guild is None or not isinstance(interaction.user, discord.Member):
+            raise DomainError("errors.guild_only")
+        config = await self.services.config.get(guild.id)
+        if not is_moderator(interaction.user, config):
+            raise CheckRefused(DomainError("errors.moderator_required"))
+        return config
+
+    async def fetch_invites(self, guild: discord.Guild) -> list[InviteState] | None:
+        """The guild's invites and vanity uses now; None when the bot may not list them."""
+        try:
+            invites = [invite_state(i) for i in await guild.invites()]
+            if "VANITY_URL" in guild.features:
+                vanity = await guild.vanity_invite()
+                if vanity is not None:
+                    invites.append(invite_state(vanity, vanity=True))
+        except discord.Forbidden:
+            await self.notice(guild, MANAGE_GUILD)
+            return None
+        return invites
+
+    async def issue_invite(self, guild: discord.Guild, intro: Introduction) -> str | None:
+        """Create the single-use invite of a seated introduction; its URL, or None (seat freed)."""
+        config = await self.services.config.get(guild.id)
+        settings = await self.services.membership.get(guild.id)
+        channel = guild.get_channel(config.channels.get("welcome", 0))
+        if not isinstance(channel, discord.TextChannel):
+            await self.services.introductions.cancel_seat(intro.id)
+            raise DomainError("membership.no_welcome_channel")
+        try:
+            invite = await channel.create_invite(
+                max_age=settings.invite_max_age,
+                max_uses=1,
+                unique=True,
+                reason=f"Vouch: introduction #{intro.id}",
+            )
+        except discord.Forbidden:
+            closed = await self.services.introductions.cancel_seat(intro.id)
+            await self.notice(guild, CREATE_INVITE)
+            await self.deliver_promoted(guild, closed.promoted)
+            raise DomainError("membership.cannot_invite") from None
+        expires = invite.expires_at or (
+            self.services.clock() + timedelta(seconds=settings.invite_max_age)
+        )
+        await self.services.introductions.attach_invite(intro.id, invite.code, expires)
+        return invite.url
+
+    async def deliver_promoted(
+        self, guild: discord.Guild, promoted: Sequence[Introduction]
+    ) -> None:
+        """Seats opened: create each waitlisted introduction's invite and send it to its sponsor."""
+        for intro in promoted:
+            try:
+                url = await self.issue_invite(guild, intro)
+            except DomainError:
+                log.warning("could not issue the invite of introduction %s", intro.id)
+                continue
+            opened = await self.services.introductions.get(intro.id)
+            expires = opened.expires_at if opened and opened.expires_at else None
+            when = discord_timestamp(expires, "R") if expires else ""
+            params = {"name": intro.newcomer_name, "url": url, "expires": when}
+            if not await self.dm(guild, intro.sponsor_id, "intro.promoted.dm", **params):
+                await self.post_fallback(
+                    guild, intro.sponsor_id, "intro.promoted.fallback", **params
+                )
+
+    async def dm(self, guild: discord.Guild, user_id: int, key: str, **params: object) -> bool:
+        """DM a person in their language; False when their DMs are closed."""
+        locale = await self.bot.member_locale(user_id, guild)
+        try:
+            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+            await user.send(t(key, locale, guild=guild.name, **params))
+        except discord.Forbidden:
+            return False
+        except discord.NotFound:
+            return False
+        return True
+
+    async def post_fallback(
+        self, guild: discord.Guild, user_id: int, key: str, **params: object
+    ) -> None:
+        """When a DM fails: one post in the log (else welcome) channel, pinging only that person."""
+        config = await self.services.config.get(guild.id)
+        channel_id = config.channels.get("log") or config.channels.get("welcome")
+        channel = guild.get_channel(channel_id or 0)
+        if not isinstance(channel, discord.TextChannel):
+            return
+        locale = await self.bot.guild_locale(guild)
+        await channel.send(
+            t(key, locale, mention=f"<@{user_id}>", **params),
+            allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
+        )
+
+    async def log(self, guild: discord.Guild, key: str, **params: object) -> None:
+        """A line for the moderators in the log channel (if there is one)."""
+        config = await self.services.config.get(guild.id)
+        channel = guild.get_channel(config.channels.get("log", 0))
+        if isinstance(channel, discord.TextChannel):
+            locale = await self.bot.guild_locale(guild)
+            try:
+                await channel.send(t(key, locale, **params))
+            except discord.HTTPException:
+                log.warning("could not post to the log channel of guild %s", guild.id)
+
+    async def notice(self, guild: discord.Guild, permission: Text) -> None:
+        """Tell the moderators once (per run) which permission the bot lacks; never retry."""
+        if (guild.id, permission.key) in self._noticed:
+            return
+        self._noticed.add((guild.id, permission.key))
+        log.warning("guild %s: missing permission %s", guild.id, permission.key)
+        await self.log(guild, "membership.missing_permission", permission=permission)
+
+    async def delete_invite(self, code: str | None) -> None:
+        """Delete an invite that is no longer needed (gone already is fine)."""
+        if code:
+            with contextlib.suppress(discord.NotFound, discord.Forbidden):
+                await self.bot.delete_invite(code, reason="Vouch: introduction closed")
+
+    async def set_roles(
+        self, member: discord.Member, *, add: str | None = None, remove: str | None = None
+    ) -> bool:
+        """Swap purpose roles; False (and a notice) when Discord refuses."""
+        config = await self.services.config.get(member.guild.id)
+        adding = member.guild.get_role(config.roles.get(add, 0)) if add else None
+        removing = member.guild.get_role(config.roles.get(remove, 0)) if remove else None
+        try:
+            if removing is not None and member.get_role(removing.id) is not None:
+                await member.remove_roles(removing, reason="Vouch membership")
+            if adding is not None:
+                await member.add_roles(adding, reason="Vouch membership")
+        except discord.Forbidden:
+            await self.notice(member.guild, MANAGE_ROLES)
+            return False
+        return True
+
+    async def remove(self, guild: discord.Guild, user_id: int, reason: str) -> None:
+        """Remove a person from the server (kick), noticing a missing permission once."""
+        member = guild.get_member(user_id)
+        if member is None:
+            return
+        try:
+            await member.kick(reason=reason)
+        except discord.Forbidden:
+            await self.notice(guild, KICK_MEMBERS)
+        except discord.NotFound:
+            pass
