@@ -107,14 +107,18 @@ class VouchBot(commands.Bot):
             return stored
         return await self.guild_locale(guild) if guild else resolve_locale(None)
 
-    async def finish_in_flight(self, timeout: float) -> None:
-        """Wait (bounded) for running commands, clicks and event handlers to finish."""
+    def in_flight(self) -> list[asyncio.Task[Any]]:
+        """The commands, clicks and event handlers running now (other than the caller)."""
         current = asyncio.current_task()
-        pending = [
+        return [
             task
             for task in asyncio.all_tasks()
             if task is not current and task.get_name().startswith(_IN_FLIGHT_PREFIXES)
         ]
+
+    async def finish_in_flight(self, timeout: float) -> None:
+        """Wait (bounded) for running commands, clicks and event handlers to finish."""
+        pending = self.in_flight()
         if pending:
             log.info("waiting for %d in-flight tasks", len(pending))
             _, still = await asyncio.wait(pending, timeout=timeout)

@@ -67,13 +67,7 @@ class BotHarness:
 
     async def settle(self, timeout: float = 5.0) -> None:
         """Wait until the bot's running event handlers, commands and clicks have finished."""
-        prefixes = ("CommandTree-invoker", "discord-ui-", "discord.py: on_")
-        current = asyncio.current_task()
-        pending = [
-            task
-            for task in asyncio.all_tasks()
-            if task is not current and task.get_name().startswith(prefixes)
-        ]
+        pending = self.bot.in_flight()
         if pending:
             await asyncio.wait(pending, timeout=timeout)
 

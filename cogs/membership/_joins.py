@@ -48,9 +48,38 @@ class Joins(commands.Cog):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """Refresh every guild's invite snapshot (also after a fresh IDENTIFY)."""
+        """Refresh invite snapshots, and count members who hold the member role (also after a
+        fresh IDENTIFY): people who were members before Vouch, or made members by hand."""
         for guild in self.bot.guilds:
             await self.refresh(guild)
+            await self.record_role_holders(guild)
+
+    async def record_role_holders(self, guild: discord.Guild) -> None:
+        """Give a member record to everyone holding the member role who has none."""
+        config = await self.services.config.get(guild.id)
+        role = guild.get_role(config.roles.get("member", 0))
+        if role is not None:
+            added = await self.services.members.add_existing(
+                guild.id, [m.id for m in role.members if not m.bot]
+            )
+            if added:
+                log.info("guild %s: recorded %d existing members", guild.id, added)
+
+    @commands.Cog.listener()
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        """Someone given the member role by hand: admit them if in the gate, else record them."""
+        if after.bot or set(before.roles) == set(after.roles):
+            return
+        config = await self.services.config.get(after.guild.id)
+        role_id = config.roles.get("member")
+        if role_id is None or after.get_role(role_id) is None or before.get_role(role_id):
+            return
+        current = await self.services.members.current(after.guild.id, after.id)
+        if current is None:
+            await self.services.members.add_existing(after.guild.id, [after.id])
+        elif current.status == "pending":
+            await self.services.members.admit(after.guild.id, after.id)
+            await self.kit.set_roles(after, remove="newcomer")
 
     @commands.Cog.listener()
     async def on_resumed(self) -> None:

@@ -128,3 +128,25 @@ async def test_twenty_simultaneous_joins_are_never_misattributed(harness: BotHar
     async with bot.services.db.transaction() as tx:
         seats = await count_seats(tx, c.guild_id)
     assert (seats.pending, seats.reserved) == (20, 0)
+
+
+async def test_role_holders_are_counted_and_a_manual_grant_admits(harness: BotHarness) -> None:
+    c = await build_community(harness)  # gives the sponsor the member role by hand
+    emu, bot = c.emu, harness.bot
+    await harness.settle()
+    sponsor = await bot.services.members.current(c.guild_id, c.sponsor)
+    assert sponsor is not None
+    assert (sponsor.status, sponsor.source) == ("member", "existing")
+
+    newcomer = await c.join_through(invite_code((await c.introduce()).text()))
+    mark = emu.mark()
+    await emu.update_member(c.guild_id, newcomer.id, roles=[c.role("newcomer"), c.role("member")])
+    await emu.wait_for_call(
+        "DELETE", rf"/members/{newcomer.id}/roles/{c.role('newcomer')}$", after=mark
+    )
+    admitted = await bot.services.members.current(c.guild_id, newcomer.id)
+    assert admitted is not None
+    assert admitted.status == "member"
+
+    await harness.restart()  # the role holders are not recorded twice
+    assert len(await harness.bot.services.members.history(c.guild_id, c.sponsor)) == 1

@@ -204,16 +204,21 @@ class MemberService:
         """Record people who were members before Vouch; returns how many were new to us."""
         now = iso(self._clock())
         async with self._db.transaction() as tx:
-            added = 0
-            for user_id in user_ids:
-                if await self._current(tx, guild_id, user_id) is None:
-                    await tx.execute(
-                        "INSERT INTO member_stint (guild_id, user_id, status, source, joined_at, "
-                        "admitted_at) VALUES (?, ?, 'member', 'existing', ?, ?)",
-                        (guild_id, user_id, now, now),
-                    )
-                    added += 1
-        return added
+            known = {
+                row["user_id"]
+                for row in await tx.fetch_all(
+                    "SELECT user_id FROM member_stint WHERE guild_id = ? "
+                    "AND status IN ('pending', 'member')",
+                    (guild_id,),
+                )
+            }
+            new = sorted(set(user_ids) - known)
+            await tx.executemany(
+                "INSERT INTO member_stint (guild_id, user_id, status, source, joined_at, "
+                "admitted_at) VALUES (?, ?, 'member', 'existing', ?, ?)",
+                [(guild_id, user_id, now, now) for user_id in new],
+            )
+        return len(new)
 
     async def current(self, guild_id: int, user_id: int) -> Stint | None:
         """The person's pending or member stint."""
