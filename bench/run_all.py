@@ -1,6 +1,6 @@
-"""Run both benchmarks (each in its own process) and print a Markdown table for the README.
+"""Run the benchmarks (each in its own process) and print a Markdown table for the README.
 
-python -m bench.run_all [--n 1000] [--blocks 5] [--runs 5] [--members 10000]
+python -m bench.run_all [--n 1000] [--blocks 5] [--runs 5] [--members 10000] [--bursts 3]
 """
 
 from __future__ import annotations
@@ -36,12 +36,13 @@ def _row(metric: str, ours: str, baseline: str, ratio: float, goal: float | None
     return f"| {metric} | {ours} | {baseline} | {ratio:.2f}×{verdict} |"
 
 
-def table(rt: JSON, sm: JSON) -> str:
+def table(rt: JSON, sm: JSON, jb: JSON) -> str:
     """The Markdown table: metric | ours | baseline | ratio."""
     m = machine()
     o, b = rt["ours"], rt["baseline"]
     so, sb = sm["ours"], sm["baseline"]
-    cfg, scfg = rt["config"], sm["config"]
+    cfg, scfg, jcfg = rt["config"], sm["config"], jb["config"]
+    jo, jr = jb["ours"], jb["baseline+rest"]
     lines = [
         f"Benchmarks of {m['date']} on {m['nproc']} CPUs, Python {m['python']} ({m['platform']}).",
         "",
@@ -85,13 +86,20 @@ def table(rt: JSON, sm: JSON) -> str:
             f"{sb['hwm_kib'] / 1024:.1f} MiB",
             sm["ratio"]["hwm_kib"],
         ),
+        _row(
+            f"{jcfg['joins']} joins in a burst, all processed",
+            f"{jo['median_burst_s']:.2f} s ({jo['median_joins_per_s']:.0f}/s)",
+            f"{jr['median_burst_s']:.2f} s ({jr['median_joins_per_s']:.0f}/s)",
+            jo["median_burst_s"] / jr["median_burst_s"],
+        ),
         "",
         f"Round trip: `/setup show` as the guild owner, emulator dispatch to callback POST "
         f"arrival, {cfg['n']} sequential interactions per bot in {cfg['blocks']} alternating "
         f"blocks (+{cfg['warmup_per_block']} warm-up each), bots in-process with the emulator. "
         f"Startup/memory: one guild with {scfg['members']:,} members, each bot its own process, "
         f"medians of {scfg['runs']} alternating runs; on_ready includes discord.py's 2 s "
-        f"`guild_ready_timeout`.",
+        f"`guild_ready_timeout`. Join burst: median of {jcfg['runs']} runs; its baseline also "
+        f"lists the invites, adds the role and posts a log line per join (no database).",
     ]
     return "\n".join(lines)
 
@@ -104,6 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=50, help="warm-up interactions per block")
     parser.add_argument("--runs", type=int, default=5, help="startup runs per bot")
     parser.add_argument("--members", type=int, default=10_000, help="members for startup")
+    parser.add_argument("--bursts", type=int, default=3, help="join-burst runs per bot")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="vouch-bench-") as tmp:
         rt = run_bench(
@@ -116,8 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             ["--runs", str(args.runs), "--members", str(args.members)],
             Path(tmp) / "startup.json",
         )
+        jb = run_bench("join_burst", ["--runs", str(args.bursts)], Path(tmp) / "joins.json")
     print()
-    print(table(rt, sm))
+    print(table(rt, sm, jb))
     return 0
 
 

@@ -17,7 +17,7 @@ from bot.scheduler import JobRunner
 from bot.services import Services
 from bot.settings import Settings
 from bot.translator import CatalogTranslator
-from bot.ui import VouchTree
+from bot.ui import ModalRouter, VouchTree
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class VouchBot(commands.Bot):
         self.settings = settings
         self.services = services
         self.jobs = JobRunner(services.jobs, services.clock)
+        self.modals = ModalRouter()
         self.runner: asyncio.Task[None]  # set by the composition root once started
 
     async def setup_hook(self) -> None:
@@ -124,6 +125,10 @@ class VouchBot(commands.Bot):
             _, still = await asyncio.wait(pending, timeout=timeout)
             for task in still:
                 task.cancel()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Modal submissions go to the ModalRouter (see `bot.ui.show_modal`)."""
+        await self.modals.dispatch(interaction)
 
     async def on_ready(self) -> None:
         """Once the guild cache is full: (re)arm the durable jobs."""

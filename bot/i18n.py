@@ -16,9 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime as _babel_datetime
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
 
 log = logging.getLogger(__name__)
 
@@ -134,12 +132,16 @@ def babel_locale(locale: object) -> Locale:
 
 def format_number(value: float, locale: object) -> str:
     """A number written the way the locale writes numbers (1,234.5 / 1 234,5)."""
+    from babel.numbers import format_decimal  # imported when first needed: ~1 MiB of RSS
+
     return format_decimal(value, locale=babel_locale(locale))
 
 
 def format_when(value: datetime, locale: object, tz: str = "UTC") -> str:
     """A date and time, medium format, in the locale and time zone."""
-    return _babel_datetime(value, format="medium", tzinfo=ZoneInfo(tz), locale=babel_locale(locale))
+    from babel.dates import format_datetime  # imported when first needed: ~2 MiB of RSS
+
+    return format_datetime(value, format="medium", tzinfo=ZoneInfo(tz), locale=babel_locale(locale))
 
 
 def discord_timestamp(value: datetime, style: str = "F") -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -89,16 +90,6 @@ class VouchView(discord.ui.View):
         await report_error(interaction, error)
 
 
-class VouchModal(discord.ui.Modal):
-    """A modal whose errors reach the central handler."""
-
-    async def on_error(  # type: ignore[override]
-        self, interaction: discord.Interaction[Any], error: Exception, /
-    ) -> None:
-        """Render the error for the user."""
-        await report_error(interaction, error)
-
-
 class VouchTree(app_commands.CommandTree[Any]):
     """The command tree: every command error goes through `report_error`."""
 
@@ -107,3 +98,59 @@ class VouchTree(app_commands.CommandTree[Any]):
     ) -> None:
         """Render the error for the user."""
         await report_error(interaction, error)
+
+
+ModalHandler = Callable[
+    [discord.Interaction[Any], "re.Match[str]", dict[str, str]], Awaitable[None]
+]
+
+
+async def show_modal(interaction: discord.Interaction[Any], modal: discord.ui.Modal) -> None:
+    """Show a modal whose submission the bot's ModalRouter handles.
+
+    discord.py keeps an open modal in memory keyed by its custom_id alone: two people with the
+    same form open would share one object, and a restart loses it ("This interaction failed").
+    So the modal is used for its layout only and taken out of that store at once.
+    """
+    await interaction.response.send_modal(modal)
+    modal.stop()
+
+
+def submitted_values(data: Any) -> dict[str, str]:
+    """custom_id -> value of a modal submission (action rows or labels)."""
+    values: dict[str, str] = {}
+    for top in data.get("components", []):
+        children = top.get("components") or ([top["component"]] if "component" in top else [])
+        for child in children:
+            if "custom_id" in child and isinstance(child.get("value"), str):
+                values[child["custom_id"]] = child["value"]
+    return values
+
+
+class ModalRouter:
+    """Routes modal submissions by custom_id pattern; works for everyone and after restarts."""
+
+    def __init__(self) -> None:
+        self._routes: list[tuple[re.Pattern[str], ModalHandler]] = []
+
+    def route(self, pattern: str, handler: ModalHandler) -> None:
+        """Handle submissions whose custom_id fully matches `pattern`."""
+        self._routes.append((re.compile(pattern), handler))
+
+    def unroute(self, pattern: str) -> None:
+        """Stop handling a pattern (when its cog unloads)."""
+        self._routes = [(p, h) for p, h in self._routes if p.pattern != pattern]
+
+    async def dispatch(self, interaction: discord.Interaction[Any]) -> bool:
+        """Run the matching handler, rendering its errors; False when no route matches."""
+        if interaction.type is not discord.InteractionType.modal_submit or not interaction.data:
+            return False
+        custom_id = str(interaction.data.get("custom_id", ""))
+        for pattern, handler in self._routes:
+            if match := pattern.fullmatch(custom_id):
+                try:
+                    await handler(interaction, match, submitted_values(interaction.data))
+                except Exception as error:
+                    await report_error(interaction, error)
+                return True
+        return False

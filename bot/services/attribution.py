@@ -112,7 +112,8 @@ class InviteTracker:
         now = self._clock()
         listed = {invite.code: invite for invite in invites}
         async with self._db.transaction() as tx:
-            current = _live(await _load(tx, guild_id), now)
+            stored = await _load(tx, guild_id)
+            current = _live(stored, now)
             entries: dict[str, _Entry] = {}
             for code, invite in listed.items():
                 old = current.get(code)
@@ -125,7 +126,7 @@ class InviteTracker:
             for code, old in current.items():
                 if code not in listed:
                     entries[code] = _Entry(old.invite, old.vanished_at or now)
-            await _store(tx, guild_id, entries.values())
+            await _store(tx, guild_id, entries.values(), stored)
 
     async def created(self, guild_id: int, invite: InviteState) -> None:
         """Record an invite from INVITE_CREATE (or update it when already known)."""
@@ -160,7 +161,8 @@ class InviteTracker:
         now = self._clock()
         after = {invite.code: invite for invite in invites}
         async with self._db.transaction() as tx:
-            current = _live(await _load(tx, guild_id), now)
+            stored = await _load(tx, guild_id)
+            current = _live(stored, now)
             before = {code: entry.invite for code, entry in current.items()}
             vanished = {code for code, entry in current.items() if entry.vanished_at is not None}
             result = decide(before, after, vanished, now=now)
@@ -178,7 +180,7 @@ class InviteTracker:
                     # later join must not claim it again, so record the invite as used up.
                     kept = replace(kept, uses=kept.max_uses)
                 entries[code] = _Entry(kept, old.vanished_at or now)
-            await _store(tx, guild_id, entries.values())
+            await _store(tx, guild_id, entries.values(), stored)
         return result
 
     async def snapshot(self, guild_id: int) -> list[InviteState]:
@@ -225,14 +227,22 @@ async def _load(tx: Transaction, guild_id: int) -> dict[str, _Entry]:
     return {row["code"]: _entry(row) for row in rows}
 
 
-async def _store(tx: Transaction, guild_id: int, entries: Collection[_Entry]) -> None:
-    await tx.execute("DELETE FROM invite_snapshot WHERE guild_id = ?", (guild_id,))
-    if entries:
+async def _store(
+    tx: Transaction, guild_id: int, entries: Collection[_Entry], stored: Mapping[str, _Entry]
+) -> None:
+    """Make the snapshot equal `entries`, writing only the rows that changed: a join then costs
+    the same in a guild with five invites as in one with five hundred."""
+    wanted = {entry.invite.code: entry for entry in entries}
+    gone = [(guild_id, code) for code in stored if code not in wanted]
+    changed = [_params(guild_id, e) for code, e in wanted.items() if stored.get(code) != e]
+    if gone:
+        await tx.executemany("DELETE FROM invite_snapshot WHERE guild_id = ? AND code = ?", gone)
+    if changed:
         await tx.executemany(
-            "INSERT INTO invite_snapshot "
+            "INSERT OR REPLACE INTO invite_snapshot "
             "(guild_id, code, uses, max_uses, inviter_id, expires_at, is_vanity, vanished_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [_params(guild_id, entry) for entry in entries],
+            changed,
         )
 
 

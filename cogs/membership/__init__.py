@@ -9,21 +9,21 @@ from discord.ext import commands
 
 from bot.client import VouchBot
 from bot.services.membership.models import Introduction
-from bot.ui import report_error
 from cogs.membership._commands import MembershipCommands
 from cogs.membership._gate import (
     AcceptRules,
     ApprovalButton,
     GatePanel,
-    handle_modal_submit,
     post_panel,
+    route_modals,
+    unroute_modals,
 )
 from cogs.membership._joins import Joins
 from cogs.membership._kit import MembershipKit
 
 
 class Gate(commands.Cog):
-    """Routes the gate's modal submissions (they survive restarts; see `_gate`)."""
+    """The gate's entry points for other extensions (found with `bot.get_cog("Gate")`)."""
 
     def __init__(self, kit: MembershipKit) -> None:
         self.kit = kit
@@ -36,20 +36,18 @@ class Gate(commands.Cog):
         """Post or refresh the gate panel in the welcome channel."""
         return await post_panel(self.kit, guild)
 
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction[VouchBot]) -> None:
-        """Handle our modal submissions, rendering any error like every other interaction."""
-        try:
-            await handle_modal_submit(interaction)
-        except Exception as error:
-            await report_error(interaction, error)
-
 
 async def setup(bot: VouchBot) -> None:
     """Extension entry point: one kit shared by the membership cogs."""
     kit = MembershipKit(bot)
     bot.add_view(GatePanel())
     bot.add_dynamic_items(AcceptRules, ApprovalButton)
+    route_modals(bot)
     await bot.add_cog(Gate(kit))
     await bot.add_cog(Joins(kit))
     await bot.add_cog(MembershipCommands(kit))
+
+
+async def teardown(bot: VouchBot) -> None:
+    """Extension exit point: the gate's forms are no longer handled."""
+    unroute_modals(bot)

@@ -12,13 +12,14 @@ from bot.client import VouchBot
 from bot.errors import DomainError
 from bot.i18n import t
 from bot.services.membership.members import ANSWER_MAX
-from bot.ui import VouchView, guarded
+from bot.ui import VouchView, guarded, show_modal
 from cogs.membership import _admission
 from cogs.membership._kit import MembershipKit
 
 RULES_ID = "gate:rules"
 STORY_ID = "gate:story"
 STORY_MODAL_ID = "gate:story-modal"
+DENY_MODAL_PATTERN = r"gate:deny-reason:(\d+)"
 
 
 def kit_of(interaction: discord.Interaction[VouchBot]) -> MembershipKit:
@@ -86,7 +87,7 @@ class GatePanel(VouchView):
         if stint.answers is not None:
             raise DomainError("gate.already_submitted")
         labels = await _admission.questions(kit, guild.id, interaction.locale)
-        await send_layout_modal(interaction, StoryModal(labels, interaction.locale))
+        await show_modal(interaction, StoryModal(labels, interaction.locale))
 
 
 async def _require_pending(kit: MembershipKit, guild_id: int, user_id: int) -> Any:
@@ -137,7 +138,7 @@ class AcceptRules(
 
 class StoryModal(discord.ui.Modal):
     """Three length-limited questions. Only its layout: the submission is handled by
-    `handle_modal_submit`, which works for everyone at once and after a restart."""
+    the bot's ModalRouter (see `bot.ui.show_modal`), for everyone at once and after restarts."""
 
     def __init__(self, labels: list[str], locale: object) -> None:
         super().__init__(title=t("gate.story.title", locale)[:45], custom_id=STORY_MODAL_ID)
@@ -208,7 +209,7 @@ class ApprovalButton(
         await kit.require_moderator(interaction)
         if self.action == "deny":
             await _require_pending(kit, guild.id, self.user_id)
-            await send_layout_modal(interaction, DenyModal(self.user_id, interaction.locale))
+            await show_modal(interaction, DenyModal(self.user_id, interaction.locale))
             return
         await interaction.response.defer()
         await _admission.admit(kit, guild, self.user_id, interaction.user.id)
@@ -247,39 +248,27 @@ async def submit_denial(
     await close_card(interaction, "gate.card.denied_by")
 
 
-async def send_layout_modal(
-    interaction: discord.Interaction[VouchBot], modal: discord.ui.Modal
-) -> None:
-    """Show a modal without keeping it in discord.py's store (keyed by custom_id only, and lost
-    on restart): the submission is routed by `handle_modal_submit` instead."""
-    await interaction.response.send_modal(modal)
-    modal.stop()
+def route_modals(bot: VouchBot) -> None:
+    """Hand the gate's forms to the bot's modal router."""
 
-
-def submitted_values(data: Any) -> dict[str, str]:
-    """custom_id -> value of a modal submission (action rows or labels)."""
-    values: dict[str, str] = {}
-    for top in data.get("components", []):
-        children = top.get("components") or ([top["component"]] if "component" in top else [])
-        for child in children:
-            if "custom_id" in child and isinstance(child.get("value"), str):
-                values[child["custom_id"]] = child["value"]
-    return values
-
-
-async def handle_modal_submit(interaction: discord.Interaction[VouchBot]) -> bool:
-    """Route the gate's modal submissions; False when the modal is not ours."""
-    if interaction.type is not discord.InteractionType.modal_submit or interaction.data is None:
-        return False
-    custom_id = str(interaction.data.get("custom_id", ""))
-    values = submitted_values(interaction.data)
-    if custom_id == STORY_MODAL_ID:
+    async def story(
+        interaction: discord.Interaction[VouchBot], _: re.Match[str], values: dict[str, str]
+    ) -> None:
         await submit_story(interaction, values)
-        return True
-    if match := re.fullmatch(r"gate:deny-reason:(\d+)", custom_id):
+
+    async def denial(
+        interaction: discord.Interaction[VouchBot], match: re.Match[str], values: dict[str, str]
+    ) -> None:
         await submit_denial(interaction, int(match[1]), values)
-        return True
-    return False
+
+    bot.modals.route(re.escape(STORY_MODAL_ID), story)
+    bot.modals.route(DENY_MODAL_PATTERN, denial)
+
+
+def unroute_modals(bot: VouchBot) -> None:
+    """Stop handling the gate's forms (the extension unloads)."""
+    bot.modals.unroute(re.escape(STORY_MODAL_ID))
+    bot.modals.unroute(DENY_MODAL_PATTERN)
 
 
 async def close_card(interaction: discord.Interaction[VouchBot], key: str) -> None:

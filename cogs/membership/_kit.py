@@ -36,7 +36,7 @@ def invite_state(invite: discord.Invite, *, vanity: bool = False) -> InviteState
         uses=invite.uses or 0,
         max_uses=invite.max_uses or 0,
         inviter_id=invite.inviter.id if invite.inviter else None,
-        expires_at=expires,
+        expires_at=expires.replace(microsecond=0) if expires else None,  # as stored
         is_vanity=vanity,
     )
 

@@ -14,7 +14,7 @@ from bot.i18n import LOCALE_NAMES, t
 from bot.services.roles import RoleFacts, check_purpose_role
 from cogs.preferences import LANGUAGE_CHOICES
 from cogs.setup._auto import run_auto_setup
-from cogs.setup._membership import MembershipSetup
+from cogs.setup._membership import TEXTS_MODAL_PATTERN, MembershipSetup, save_texts
 from cogs.setup._render import config_embed
 
 ChannelPurpose = Literal["welcome", "introductions", "announcements", "feedback", "leaders", "log"]
@@ -35,6 +35,14 @@ class Setup(
         self.bot = bot
         self.config = bot.services.config
         super().__init__()
+
+    async def cog_load(self) -> None:
+        """The rules and questions forms are answered through the bot's modal router."""
+        self.bot.modals.route(TEXTS_MODAL_PATTERN, save_texts)
+
+    async def cog_unload(self) -> None:
+        """Stop answering the forms."""
+        self.bot.modals.unroute(TEXTS_MODAL_PATTERN)
 
     async def interaction_check(self, interaction: discord.Interaction[VouchBot]) -> bool:  # type: ignore[override]
         """Server admins can open /setup to anyone; only managers may use it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol, cast
 
@@ -9,12 +10,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.checks import require_manage_guild
 from bot.client import VouchBot
 from bot.errors import DomainError
 from bot.i18n import t
 from bot.services.membership.models import Introduction, MembershipSettings
 from bot.services.membership.settings import QUESTION_MAX, RULES_MAX
-from bot.ui import VouchModal
+from bot.ui import show_modal
 
 SPONSORED = [
     app_commands.Choice(name="automatic", value="auto"),
@@ -50,41 +52,47 @@ class MembershipSide(Protocol):
         """Post or refresh the gate panel in the welcome channel."""
 
 
-class TextsModal(VouchModal):
-    """Edit the house rules or the gate questions; empty fields mean the localized default."""
+TEXTS_MODAL_PATTERN = r"setup:texts:(rules|questions)"
 
-    def __init__(self, kind: str, values: list[str | None], locale: object, nonce: int) -> None:
+
+class TextsModal(discord.ui.Modal):
+    """The house rules or the gate questions; empty fields mean the localized default.
+    Layout only: `save_texts` handles the submission (see `bot.ui.show_modal`)."""
+
+    def __init__(self, kind: str, values: list[str | None], locale: object) -> None:
         super().__init__(
-            title=t(f"setup.{kind}.modal_title", locale)[:45], custom_id=f"setup:{kind}:{nonce}"
+            title=t(f"setup.{kind}.modal_title", locale)[:45], custom_id=f"setup:texts:{kind}"
         )
-        self.kind = kind
         limit = RULES_MAX if kind == "rules" else QUESTION_MAX
         style = discord.TextStyle.paragraph if kind == "rules" else discord.TextStyle.short
-        self.fields = [
-            discord.ui.TextInput[TextsModal](
-                label=t(f"setup.{kind}.field", locale, n=n + 1)[:45],
-                style=style,
-                max_length=limit,
-                required=False,
-                default=value,
+        for n, value in enumerate(values):
+            self.add_item(
+                discord.ui.TextInput[TextsModal](
+                    label=t(f"setup.{kind}.field", locale, n=n + 1)[:45],
+                    style=style,
+                    max_length=limit,
+                    required=False,
+                    default=value,
+                    custom_id=f"setup:text:{n}",
+                )
             )
-            for n, value in enumerate(values)
-        ]
-        for field in self.fields:
-            self.add_item(field)
 
-    async def on_submit(self, interaction: discord.Interaction[VouchBot]) -> None:  # type: ignore[override]
-        """Store the texts."""
-        assert interaction.guild_id is not None
-        service = interaction.client.services.membership
-        texts = [field.value or None for field in self.fields]
-        if self.kind == "rules":
-            updated = await service.set_rules(interaction.guild_id, texts[0])
-            content = t("setup.rules.saved", interaction.locale, version=updated.rules_version)
-        else:
-            await service.set_questions(interaction.guild_id, (texts[0], texts[1], texts[2]))
-            content = t("setup.questions.saved", interaction.locale)
-        await interaction.response.send_message(content, ephemeral=True)
+
+async def save_texts(
+    interaction: discord.Interaction[VouchBot], match: re.Match[str], values: dict[str, str]
+) -> None:
+    """Store the submitted rules or questions (Manage Server, checked again on submit)."""
+    require_manage_guild(interaction)
+    assert interaction.guild_id is not None
+    service = interaction.client.services.membership
+    texts = [values.get(f"setup:text:{n}") or None for n in range(3)]
+    if match[1] == "rules":
+        updated = await service.set_rules(interaction.guild_id, texts[0])
+        content = t("setup.rules.saved", interaction.locale, version=updated.rules_version)
+    else:
+        await service.set_questions(interaction.guild_id, (texts[0], texts[1], texts[2]))
+        content = t("setup.questions.saved", interaction.locale)
+    await interaction.response.send_message(content, ephemeral=True)
 
 
 class MembershipSetup(commands.Cog):
@@ -150,8 +158,8 @@ class MembershipSetup(commands.Cog):
         """A modal with the current rules; saving raises their version."""
         assert interaction.guild_id is not None
         settings = await self.bot.services.membership.get(interaction.guild_id)
-        await interaction.response.send_modal(
-            TextsModal("rules", [settings.rules_text], interaction.locale, interaction.id)
+        await show_modal(
+            interaction, TextsModal("rules", [settings.rules_text], interaction.locale)
         )
 
     @app_commands.command(name="questions", description="Edit the welcome questions")
@@ -159,8 +167,8 @@ class MembershipSetup(commands.Cog):
         """A modal with the three questions."""
         assert interaction.guild_id is not None
         settings = await self.bot.services.membership.get(interaction.guild_id)
-        await interaction.response.send_modal(
-            TextsModal("questions", list(settings.questions), interaction.locale, interaction.id)
+        await show_modal(
+            interaction, TextsModal("questions", list(settings.questions), interaction.locale)
         )
 
     @app_commands.command(name="panel", description="Post the welcome panel in the welcome channel")
