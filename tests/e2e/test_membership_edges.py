@@ -150,3 +150,15 @@ async def test_role_holders_are_counted_and_a_manual_grant_admits(harness: BotHa
 
     await harness.restart()  # the role holders are not recorded twice
     assert len(await harness.bot.services.members.history(c.guild_id, c.sponsor)) == 1
+
+
+async def test_invite_snapshot_is_refreshed_after_a_reconnect(harness: BotHarness) -> None:
+    c = await build_community(harness)
+    emu, bot = c.emu, harness.bot
+    emu.hold_events()  # an invite made while the bot is disconnected: its event is missed
+    made = await emu.create_invite(c.channel("welcome"), harness.guild.owner.id, max_uses=5)
+    mark = emu.mark()
+    await emu.reconnect("reconnect")
+    await emu.wait_for_call("GET", r"^/guilds/\d+/invites$", after=mark)
+    await harness.settle()
+    assert made.code in {i.code for i in await bot.services.invites.snapshot(c.guild_id)}
