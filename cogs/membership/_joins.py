@@ -53,6 +53,13 @@ class Joins(commands.Cog):
         for guild in self.bot.guilds:
             await self.refresh(guild)
             await self.record_role_holders(guild)
+            # Seats given while the bot stopped before their invite was made: make them now.
+            seated = [
+                intro
+                for intro in await self.services.introductions.active(guild.id)
+                if intro.status == "seated"
+            ]
+            await self.kit.deliver_promoted(guild, seated)
 
     async def record_role_holders(self, guild: discord.Guild) -> None:
         """Give a member record to everyone holding the member role who has none."""

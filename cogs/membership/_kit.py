@@ -92,13 +92,22 @@ class MembershipKit:
             return None
         return invites
 
-    async def issue_invite(self, guild: discord.Guild, intro: Introduction) -> str | None:
-        """Create the single-use invite of a seated introduction; its URL, or None (seat freed)."""
+    async def issue_invite(self, guild: discord.Guild, intro: Introduction) -> str:
+        """Create the invite of a just-seated introduction; if Discord refuses, the seat goes
+        back (a DomainError tells the sponsor why)."""
+        try:
+            return await self._open_invite(guild, intro)
+        except DomainError:
+            closed = await self.services.introductions.cancel_seat(intro.id)
+            await self.deliver_promoted(guild, closed.promoted)
+            raise
+
+    async def _open_invite(self, guild: discord.Guild, intro: Introduction) -> str:
+        """Create the single-use invite of a seated introduction and record it; its URL."""
         config = await self.services.config.get(guild.id)
         settings = await self.services.membership.get(guild.id)
         channel = guild.get_channel(config.channels.get("welcome", 0))
         if not isinstance(channel, discord.TextChannel):
-            await self.services.introductions.cancel_seat(intro.id)
             raise DomainError("membership.no_welcome_channel")
         try:
             invite = await channel.create_invite(
@@ -108,9 +117,7 @@ class MembershipKit:
                 reason=f"Vouch: introduction #{intro.id}",
             )
         except discord.Forbidden:
-            closed = await self.services.introductions.cancel_seat(intro.id)
             await self.notice(guild, CREATE_INVITE)
-            await self.deliver_promoted(guild, closed.promoted)
             raise DomainError("membership.cannot_invite") from None
         expires = invite.expires_at or (
             self.services.clock() + timedelta(seconds=settings.invite_max_age)
@@ -121,13 +128,20 @@ class MembershipKit:
     async def deliver_promoted(
         self, guild: discord.Guild, promoted: Sequence[Introduction]
     ) -> None:
-        """Seats opened: create each waitlisted introduction's invite and send it to its sponsor."""
-        for intro in promoted:
+        """Seats opened: create each waitlisted introduction's invite and send it to its sponsor.
+
+        If Discord refuses an invite, that introduction and the ones after it go back to their
+        places on the waitlist; the next seat that opens tries again (never a retry loop).
+        """
+        for index, intro in enumerate(promoted):
             try:
-                url = await self.issue_invite(guild, intro)
+                url = await self._open_invite(guild, intro)
             except DomainError:
                 log.warning("could not issue the invite of introduction %s", intro.id)
-                continue
+                await self.services.introductions.return_to_waitlist(
+                    [i.id for i in promoted[index:]]
+                )
+                return
             opened = await self.services.introductions.get(intro.id)
             expires = opened.expires_at if opened and opened.expires_at else None
             when = discord_timestamp(expires, "R") if expires else ""

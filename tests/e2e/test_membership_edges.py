@@ -162,3 +162,29 @@ async def test_invite_snapshot_is_refreshed_after_a_reconnect(harness: BotHarnes
     await emu.wait_for_call("GET", r"^/guilds/\d+/invites$", after=mark)
     await harness.settle()
     assert made.code in {i.code for i in await bot.services.invites.snapshot(c.guild_id)}
+
+
+async def test_a_refused_invite_puts_the_waitlist_back_in_order(
+    emulator: Emulator, make_harness: HarnessFactory
+) -> None:
+    def no_invites(h: CustomHarness) -> None:
+        for role in h.guild.guild.roles.values():
+            role.permissions &= ~P.CREATE_INSTANT_INVITE
+
+    h = await make_harness(before_start=no_invites)
+    c = await build_community(h)
+    leaver = emulator.add_user()
+    await emulator.member_join(c.guild_id, leaver.id)
+    await emulator.wait_for_call("PUT", rf"/members/{leaver.id}/roles/\d+$")
+    await reply(await h.slash("setup", "membership", {"max_members": 2}))
+    first = await c.introduce("Ana")
+    second = await c.introduce("Bo")
+    mark = emulator.mark()
+    await emulator.member_leave(c.guild_id, leaver.id)
+    await emulator.wait_for_call("POST", r"^/channels/\d+/invites$", after=mark)
+    await h.settle()
+    waitlist = await h.bot.services.introductions.waitlist(c.guild_id)
+    assert [(i.newcomer_name, i.position) for i in waitlist] == [("Ana", 1), ("Bo", 2)]
+    assert len(emulator.calls_matching("POST", r"^/channels/\d+/invites$")) == 1  # no loop
+    assert first.ephemeral and second.ephemeral
+    emulator.expect_violation("50013")

@@ -321,3 +321,15 @@ async def test_a_burst_through_introductions_guesses_no_sponsor_and_kicks_nobody
     assert await services.jobs.pending(EXPIRY_JOB) == []
     stranger = await services.members.record_join(G, 504, kind="unknown")
     assert (stranger.action, stranger.stint.end_reason) == ("refused", "full")
+
+
+async def test_return_to_waitlist_keeps_the_order(services: Services) -> None:
+    await services.members.add_existing(G, [1])
+    await cap(services, 1)
+    waiting = [await introduce(services, 200 + n) for n in range(3)]
+    promoted = await cap(services, 3)
+    assert [p.id for p in promoted] == [w.id for w in waiting[:2]]
+    await services.introductions.return_to_waitlist([p.id for p in promoted])
+    assert [(i.id, i.position) for i in await services.introductions.waitlist(G)] == [
+        (w.id, n) for n, w in enumerate(waiting, 1)
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -110,6 +111,15 @@ class IntroductionService:
     async def cancel_seat(self, intro_id: int) -> Closed:
         """No invite could be created for a seated introduction: give the seat back."""
         return await self._close(intro_id, "cancelled", ("seated",))
+
+    async def return_to_waitlist(self, intro_ids: Sequence[int]) -> None:
+        """Seated introductions whose invite could not be made wait again, in their old places."""
+        async with self._db.transaction() as tx:
+            await tx.executemany(
+                "UPDATE introduction SET status = 'waitlisted', seated_at = NULL "
+                "WHERE id = ? AND status = 'seated'",
+                [(intro_id,) for intro_id in intro_ids],
+            )
 
     async def expire(self, intro_id: int) -> Closed:
         """The invite's time ran out (or Discord deleted it unused)."""
