@@ -13,6 +13,7 @@ from bot.services.membership import IntroductionService, MemberService, Membersh
 from bot.services.meta import MetaService
 from bot.services.preferences import PreferenceService
 from bot.services.privacy import PrivacyRegistry
+from bot.services.referrals import OrderLedger, ReferralCodes
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Services:
     introductions: IntroductionService
     members: MemberService
     invites: InviteTracker
+    referral_codes: ReferralCodes
+    orders: OrderLedger
     clock: Clock
 
     @classmethod
@@ -41,6 +44,8 @@ class Services:
         membership = MembershipSettingsService(db, clock)
         members = MemberService(db, membership, jobs, clock)
         privacy.register(members)
+        referral_codes = ReferralCodes(db, clock)
+        privacy.register(referral_codes)
         return cls(
             db=db,
             config=GuildConfigService(db, clock),
@@ -52,5 +57,7 @@ class Services:
             introductions=IntroductionService(db, membership, jobs, clock),
             members=members,
             invites=InviteTracker(db, clock),
+            referral_codes=referral_codes,
+            orders=OrderLedger(db, clock),
             clock=clock,
         )

@@ -16,12 +16,17 @@ async def test_export_and_forget_the_language(services: Services) -> None:
     assert document["data"] == {
         "preferences": {"language": {"locale": "da", "updated_at": "2026-11-02T12:00:00+00:00"}},
         "membership": {},
+        "referrals": {},
     }
     report = await services.privacy.forget(1, 7)
-    assert report.deleted == {"preferences": 1, "membership": 0}
+    assert report.deleted == {"preferences": 1, "membership": 0, "referrals": 0}
     assert report.total == 1
     assert await services.preferences.language(7) is None
-    assert (await services.privacy.export(1, 7))["data"] == {"preferences": {}, "membership": {}}
+    assert (await services.privacy.export(1, 7))["data"] == {
+        "preferences": {},
+        "membership": {},
+        "referrals": {},
+    }
 
 
 async def test_forget_touches_only_that_member(services: Services) -> None:
@@ -58,7 +63,7 @@ async def test_forget_is_all_or_nothing(services: Services) -> None:
 def test_a_provider_registers_once(services: Services) -> None:
     with pytest.raises(ValueError, match="registered twice"):
         services.privacy.register(services.preferences)
-    assert services.privacy.names == ["preferences", "membership"]
+    assert services.privacy.names == ["preferences", "membership", "referrals"]
 
 
 async def test_dm_language_prefers_the_choice_then_the_client(services: Services) -> None:

@@ -1,0 +1,243 @@
+"""Referred orders from the store: one streaming import path for CSV files and webhooks."""
+
+from __future__ import annotations
+
+import csv
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import cache
+
+from bot.db import Database, Transaction
+from bot.errors import DomainError
+from bot.services.clock import Clock, iso, utcnow
+from bot.services.referrals.codes import normalize_code
+
+COLUMNS = ("order_id", "code", "amount", "currency", "created_at", "status")
+CUSTOMER_COLUMN = "customer_discord_id"
+STATUSES = ("paid", "refunded", "cancelled")
+MAX_BYTES = 20 * 1024 * 1024
+BATCH = 500
+PROBLEMS_SHOWN = 20
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    """One valid order line."""
+
+    line: int
+    order_id: str
+    code: str
+    amount_minor: int
+    currency: str
+    ordered_at: datetime
+    status: str
+    customer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A rejected line: its number and why, as a translation key with parameters."""
+
+    line: int
+    key: str
+    value: str = ""
+
+
+@dataclass
+class ImportReport:
+    """What an import did. Rejected rows changed nothing."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    def reject(self, problem: RowProblem) -> None:
+        """Count a rejected line, keeping the first few for the reply."""
+        self.rejected += 1
+        if len(self.problems) < PROBLEMS_SHOWN:
+            self.problems.append(problem)
+
+
+@cache
+def _currencies() -> frozenset[str]:
+    from babel.numbers import list_currencies  # imported on first import: ~1 MiB of RSS
+
+    return frozenset(list_currencies())
+
+
+def _minor_digits(currency: str) -> int:
+    from babel.numbers import get_currency_precision
+
+    return int(get_currency_precision(currency))
+
+
+def parse_row(line: int, raw: dict[str, str | None], now: datetime) -> OrderRow | RowProblem:
+    """Validate one CSV line."""
+    values = {key: (raw.get(key) or "").strip() for key in (*COLUMNS, CUSTOMER_COLUMN)}
+    if not values["order_id"] or len(values["order_id"]) > 64:
+        return RowProblem(line, "referral.row.order_id", values["order_id"][:64])
+    if not values["code"]:
+        return RowProblem(line, "referral.row.code", "")
+    currency = values["currency"].upper()
+    if currency not in _currencies():
+        return RowProblem(line, "referral.row.currency", values["currency"][:16])
+    try:
+        amount = Decimal(values["amount"])
+    except InvalidOperation:
+        return RowProblem(line, "referral.row.amount", values["amount"][:32])
+    if not amount.is_finite() or amount < 0:
+        return RowProblem(line, "referral.row.amount", values["amount"][:32])
+    minor = amount.scaleb(_minor_digits(currency))
+    if minor != minor.to_integral_value():
+        return RowProblem(line, "referral.row.amount", values["amount"][:32])
+    try:
+        ordered_at = datetime.fromisoformat(values["created_at"])
+    except ValueError:
+        return RowProblem(line, "referral.row.date", values["created_at"][:40])
+    if ordered_at.tzinfo is None:
+        ordered_at = ordered_at.replace(tzinfo=UTC)
+    if ordered_at > now + FUTURE_SLACK:
+        return RowProblem(line, "referral.row.future", values["created_at"][:40])
+    status = values["status"].lower()
+    if status not in STATUSES:
+        return RowProblem(line, "referral.row.status", values["status"][:16])
+    customer = values[CUSTOMER_COLUMN]
+    if customer and not customer.isdigit():
+        return RowProblem(line, "referral.row.customer", customer[:32])
+    return OrderRow(
+        line=line,
+        order_id=values["order_id"],
+        code=normalize_code(values["code"]),
+        amount_minor=int(minor),
+        currency=currency,
+        ordered_at=ordered_at,
+        status=status,
+        customer_id=int(customer) if customer else None,
+    )
+
+
+def read_csv(lines: Iterable[str], now: datetime) -> Iterator[OrderRow | RowProblem]:
+    """Stream the rows of an orders CSV (line numbers count the header as line 1)."""
+    reader = csv.DictReader(lines)
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [column for column in COLUMNS if column not in header]
+    if missing:
+        raise DomainError("referral.import.columns", columns=", ".join(missing))
+    reader.fieldnames = header
+    for raw in reader:
+        line = reader.line_num
+        if None in raw:  # more cells than columns
+            yield RowProblem(line, "referral.row.shape")
+            continue
+        yield parse_row(line, raw, now)
+
+
+class OrderLedger:
+    """Stores referred orders; re-importing an order updates it (a refund reverses its credit)."""
+
+    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def import_csv(self, guild_id: int, lines: Iterable[str]) -> ImportReport:
+        """Import a CSV stream in batches, one transaction per batch; memory stays flat."""
+        report = ImportReport()
+        import_id = secrets.token_hex(8)
+        batch: list[OrderRow] = []
+        for item in read_csv(lines, self._clock()):
+            if isinstance(item, RowProblem):
+                report.reject(item)
+                continue
+            batch.append(item)
+            if len(batch) >= BATCH:
+                await self._apply(guild_id, batch, import_id, "csv", report)
+                batch = []
+        if batch:
+            await self._apply(guild_id, batch, import_id, "csv", report)
+        report.problems.sort(key=lambda problem: problem.line)
+        return report
+
+    async def totals(self, guild_id: int, referrer_id: int) -> dict[str, tuple[int, int]]:
+        """Credited orders (paid, not self-referred) per currency: (count, minor units)."""
+        rows = await self._db.fetch_all(
+            "SELECT currency, count(*) AS orders, sum(amount_minor) AS amount "
+            "FROM referral_order WHERE guild_id = ? AND referrer_id = ? AND status = 'paid' "
+            "AND self_referral = 0 GROUP BY currency ORDER BY currency",
+            (guild_id, referrer_id),
+        )
+        return {row["currency"]: (row["orders"], row["amount"]) for row in rows}
+
+    async def _apply(
+        self,
+        guild_id: int,
+        rows: list[OrderRow],
+        import_id: str,
+        source: str,
+        report: ImportReport,
+    ) -> None:
+        now = iso(self._clock())
+        async with self._db.transaction() as tx:
+            owners = await _owners(tx, guild_id, {row.code for row in rows})
+            for row in rows:
+                referrer = owners.get(row.code)
+                if referrer is None:
+                    report.reject(RowProblem(row.line, "referral.row.unknown_code", row.code))
+                    continue
+                existing = await tx.fetch_one(
+                    "SELECT status, import_id FROM referral_order "
+                    "WHERE guild_id = ? AND order_id = ?",
+                    (guild_id, row.order_id),
+                )
+                if existing is not None and existing["import_id"] == import_id:
+                    report.reject(RowProblem(row.line, "referral.row.duplicate", row.order_id))
+                    continue
+                if existing is None:
+                    await tx.execute(
+                        "INSERT INTO referral_order (guild_id, order_id, code, referrer_id, "
+                        "amount_minor, currency, ordered_at, status, self_referral, source, "
+                        "import_id, imported_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            guild_id,
+                            row.order_id,
+                            row.code,
+                            referrer,
+                            row.amount_minor,
+                            row.currency,
+                            iso(row.ordered_at),
+                            row.status,
+                            int(row.customer_id == referrer),
+                            source,
+                            import_id,
+                            now,
+                            now,
+                        ),
+                    )
+                    report.added += 1
+                    continue
+                await tx.execute(
+                    "UPDATE referral_order SET status = ?, import_id = ?, updated_at = ? "
+                    "WHERE guild_id = ? AND order_id = ?",
+                    (row.status, import_id, now, guild_id, row.order_id),
+                )
+                if existing["status"] == row.status:
+                    report.unchanged += 1
+                else:
+                    report.updated += 1
+
+
+async def _owners(tx: Transaction, guild_id: int, codes: set[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    marks = ", ".join("?" * len(codes))
+    rows = await tx.fetch_all(
+        f"SELECT code, user_id FROM referral_code WHERE guild_id = ? AND code IN ({marks})",
+        (guild_id, *codes),
+    )
+    return {row["code"]: int(row["user_id"]) for row in rows}
