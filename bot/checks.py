@@ -9,6 +9,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import DomainError
+from bot.services.guild_config import GuildConfig
 
 T = TypeVar("T")
 
@@ -39,3 +40,18 @@ def manage_guild_only() -> Callable[[T], T]:
         return default(check(func))
 
     return decorate
+
+
+def has_role(member: discord.Member, config: GuildConfig, purpose: str) -> bool:
+    """Whether the member holds the role configured for a purpose."""
+    role_id = config.roles.get(purpose)
+    return role_id is not None and member.get_role(role_id) is not None
+
+
+def is_moderator(member: discord.Member, config: GuildConfig) -> bool:
+    """Moderators and founders by role, and anyone who may manage the server."""
+    return (
+        member.guild_permissions.manage_guild
+        or has_role(member, config, "moderator")
+        or has_role(member, config, "founder")
+    )

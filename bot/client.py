@@ -21,7 +21,13 @@ from bot.ui import ModalRouter, VouchTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.setup", "cogs.privacy", "cogs.preferences", "cogs.membership")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.setup",
+    "cogs.privacy",
+    "cogs.preferences",
+    "cogs.membership",
+    "cogs.referrals",
+)
 
 # Task names discord.py gives to the work it runs for us; awaited on shutdown so in-flight
 # commands, clicks and event handlers finish before the database closes.

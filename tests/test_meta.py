@@ -15,7 +15,7 @@ from discord.app_commands import TranslationContextLocation as Where
 
 from bot.client import EXTENSIONS, VouchBot
 from bot.db import Database
-from bot.i18n import DEFAULT_LOCALE, LOCALE_NAMES, SUPPORTED_LOCALES, catalog, placeholders
+from bot.i18n import DEFAULT_LOCALE, LOCALE_NAMES, SUPPORTED_LOCALES, catalog, placeholders, t
 from bot.services import Services
 from bot.settings import Settings
 from bot.translator import translation_key
@@ -168,10 +168,10 @@ def test_every_command_string_is_in_every_catalog(command_tree: app_commands.Com
         assert key, default
         if kind == "desc" and (not default or default == "…"):
             problems.append(f"{key}: no description")
-        if catalog(DEFAULT_LOCALE).messages.get(key) != default:
+        if t(key, DEFAULT_LOCALE) != default:
             problems.append(f"{key}: English catalog differs from the code ({default!r})")
         for locale in OTHER_LOCALES:
-            text = catalog(locale).messages.get(key)
+            text = t(key, locale) if key in catalog(locale).messages else None
             if text is None:
                 problems.append(f"{key}: missing in {locale}")
             elif kind == "name" and (not NAME.match(text) or text != text.lower()):

@@ -6,13 +6,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.checks import has_role
 from bot.client import VouchBot
 from bot.errors import DomainError
 from bot.i18n import discord_timestamp, t
 from bot.services.membership.introductions import NAME_MAX, WHY_MAX
 from bot.services.membership.models import Introduction
 from cogs.membership import _admission
-from cogs.membership._kit import MembershipKit, has_role
+from cogs.membership._kit import MembershipKit
 
 LIST_LIMIT = 20
 

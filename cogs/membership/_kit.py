@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import discord
 
-from bot.checks import CheckRefused
+from bot.checks import CheckRefused, is_moderator
 from bot.client import VouchBot
 from bot.errors import DomainError
 from bot.i18n import Text, discord_timestamp, t
@@ -38,21 +38,6 @@ def invite_state(invite: discord.Invite, *, vanity: bool = False) -> InviteState
         inviter_id=invite.inviter.id if invite.inviter else None,
         expires_at=expires.replace(microsecond=0) if expires else None,  # as stored
         is_vanity=vanity,
-    )
-
-
-def has_role(member: discord.Member, config: GuildConfig, purpose: str) -> bool:
-    """Whether the member holds the role configured for a purpose."""
-    role_id = config.roles.get(purpose)
-    return role_id is not None and member.get_role(role_id) is not None
-
-
-def is_moderator(member: discord.Member, config: GuildConfig) -> bool:
-    """Moderators and founders by role, and anyone who may manage the server."""
-    return (
-        member.guild_permissions.manage_guild
-        or has_role(member, config, "moderator")
-        or has_role(member, config, "founder")
     )
 
 

@@ -15,6 +15,7 @@ from bot.services.roles import RoleFacts, check_purpose_role
 from cogs.preferences import LANGUAGE_CHOICES
 from cogs.setup._auto import run_auto_setup
 from cogs.setup._membership import TEXTS_MODAL_PATTERN, MembershipSetup, save_texts
+from cogs.setup._referrals import ReferralSetup
 from cogs.setup._render import config_embed
 
 ChannelPurpose = Literal["welcome", "introductions", "announcements", "feedback", "leaders", "log"]
@@ -25,6 +26,7 @@ RolePurpose = Literal["newcomer", "member", "leader", "founder", "moderator"]
 @app_commands.default_permissions(manage_guild=True)
 class Setup(
     MembershipSetup,
+    ReferralSetup,
     commands.GroupCog,
     group_name="setup",
     group_description="Configure Vouch for this server",

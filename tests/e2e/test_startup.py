@@ -10,7 +10,16 @@ from tests.harness import BotHarness
 
 from .helpers import reply
 
-COMMANDS = {"setup", "privacy", "language", "introduce", "introductions", "waitlist", "members"}
+COMMANDS = {
+    "setup",
+    "privacy",
+    "language",
+    "introduce",
+    "introductions",
+    "waitlist",
+    "members",
+    "referral",
+}
 TRANSLATED = ("fr", "pt-BR", "da")
 SYNC = r"^/applications/\d+/commands$"
 

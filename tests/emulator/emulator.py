@@ -63,6 +63,7 @@ class EmulatorCore:
         server = site._server
         assert server is not None
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.state.cdn_base = f"http://{self.host}:{self.port}/cdn"
 
     async def stop(self) -> None:
         """Close websockets and stop the server."""

@@ -188,7 +188,9 @@ class InteractionsMixin(EmulatorCore):
                 blob,
                 value[2] if len(value) > 2 else "application/octet-stream",
             )
-            resolved.setdefault("attachments", {})[str(att.id)] = payloads.attachment(att)
+            resolved.setdefault("attachments", {})[str(att.id)] = payloads.attachment(
+                self.state, att
+            )
             return {"type": 11, "name": name, "value": str(att.id)}
         self._resolve(int(value), otype, resolved, guild_id, name, d.get("channel_types"))
         return {"type": otype, "name": name, "value": str(int(value))}

@@ -234,15 +234,16 @@ def guild_create(state: State, g: Guild, bot_id: int, *, all_members: bool) -> J
     return data
 
 
-def attachment(a: Attachment, *, ephemeral: bool = False) -> JSON:
-    """Attachment object."""
-    url = f"https://cdn.discordapp.com/attachments/0/{a.id}/{a.filename}"
+def attachment(state: State, a: Attachment, *, ephemeral: bool = False) -> JSON:
+    """Attachment object; its URL is the emulator's own CDN route on 127.0.0.1."""
+    state.files[a.id] = a
+    url = f"{state.cdn_base}/attachments/0/{a.id}/{a.filename}"
     data: JSON = {
         "id": str(a.id),
         "filename": a.filename,
         "size": len(a.data),
         "url": url,
-        "proxy_url": url.replace("cdn.discordapp.com", "media.discordapp.net"),
+        "proxy_url": url,
         "content_type": a.content_type,
         "description": a.description,
     }
@@ -265,7 +266,7 @@ def message(state: State, m: Message, *, gateway: bool = False) -> JSON:
         "mention_everyone": False,
         "mentions": [],
         "mention_roles": [],
-        "attachments": [attachment(a, ephemeral=m.ephemeral) for a in m.attachments],
+        "attachments": [attachment(state, a, ephemeral=m.ephemeral) for a in m.attachments],
         "embeds": m.embeds,
         "components": m.components,
         "pinned": False,

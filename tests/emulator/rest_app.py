@@ -215,11 +215,23 @@ class Routes:
             )
 
 
+async def _serve_file(request: web.Request) -> web.Response:
+    """The CDN: an attachment's bytes, as Discord's CDN serves them."""
+    emu = request.app[EMU_KEY]
+    found = emu.state.files.get(int(request.match_info["attachment_id"]))
+    if found is None:
+        raise web.HTTPNotFound()
+    return web.Response(
+        body=found.data, content_type=found.content_type or "application/octet-stream"
+    )
+
+
 def build_app(emu: EmulatorCore, groups: list[Routes], ws_handler: Handler) -> web.Application:
     """Create the aiohttp app with every route group and the gateway websocket at '/'."""
     app = web.Application(middlewares=[make_middleware(emu)], client_max_size=64 * 1024 * 1024)
     app[EMU_KEY] = emu
     app.router.add_get("/", ws_handler)
+    app.router.add_get("/cdn/attachments/0/{attachment_id}/{filename}", _serve_file)
     for group in groups:
         for method, path, handler in group.routes():
             app.router.add_route(method, API_PREFIX + path, handler)

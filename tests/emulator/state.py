@@ -219,6 +219,9 @@ class State:
         self.messages: dict[int, Message] = {}
         self.invites: dict[str, Invite] = {}
         self.dm_channels: dict[int, int] = {}
+        #: Attachments by id, served at `cdn_base` (127.0.0.1, set when the emulator starts).
+        self.files: dict[int, Attachment] = {}
+        self.cdn_base = "http://127.0.0.1/cdn"
 
     # -- creation ---------------------------------------------------------------------------
     def add_user(
