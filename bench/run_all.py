@@ -1,6 +1,7 @@
 """Run the benchmarks (each in its own process) and print a Markdown table for the README.
 
 python -m bench.run_all [--n 1000] [--blocks 5] [--runs 5] [--members 10000] [--bursts 3]
+                        [--imports 3]
 """
 
 from __future__ import annotations
@@ -36,13 +37,16 @@ def _row(metric: str, ours: str, baseline: str, ratio: float, goal: float | None
     return f"| {metric} | {ours} | {baseline} | {ratio:.2f}×{verdict} |"
 
 
-def table(rt: JSON, sm: JSON, jb: JSON) -> str:
+def table(rt: JSON, sm: JSON, jb: JSON, ri: JSON) -> str:
     """The Markdown table: metric | ours | baseline | ratio."""
     m = machine()
     o, b = rt["ours"], rt["baseline"]
     so, sb = sm["ours"], sm["baseline"]
     cfg, scfg, jcfg = rt["config"], sm["config"], jb["config"]
     jo, jr = jb["ours"], jb["baseline+rest"]
+    rcfg = ri["config"]
+    rows = max(rcfg["sizes"])
+    ro, rp = ri["ours"][str(rows)], ri["parse"][str(rows)]
     lines = [
         f"Benchmarks of {m['date']} on {m['nproc']} CPUs, Python {m['python']} ({m['platform']}).",
         "",
@@ -92,6 +96,24 @@ def table(rt: JSON, sm: JSON, jb: JSON) -> str:
             f"{jr['median_burst_s']:.2f} s ({jr['median_joins_per_s']:.0f}/s)",
             jo["median_burst_s"] / jr["median_burst_s"],
         ),
+        _row(
+            f"import a {rows:,}-row orders CSV",
+            f"{ro['seconds']:.2f} s ({ro['rows_per_s']:,.0f} rows/s)",
+            f"{rp['seconds']:.2f} s ({rp['rows_per_s']:,.0f} rows/s)",
+            ri["ratio"][str(rows)],
+        ),
+        _row(
+            "re-import of the same file (all unchanged)",
+            f"{ro['reimport_seconds']:.2f} s ({ro['reimport_rows_per_s']:,.0f} rows/s)",
+            f"{rp['seconds']:.2f} s ({rp['rows_per_s']:,.0f} rows/s)",
+            ri["reimport_ratio"],
+        ),
+        _row(
+            f"peak RSS, {rows:,}-row import",
+            f"{ro['peak_kib'] / 1024:.1f} MiB",
+            f"{rp['peak_kib'] / 1024:.1f} MiB",
+            ro["peak_kib"] / rp["peak_kib"],
+        ),
         "",
         f"Round trip: `/setup show` as the guild owner, emulator dispatch to callback POST "
         f"arrival, {cfg['n']} sequential interactions per bot in {cfg['blocks']} alternating "
@@ -99,7 +121,13 @@ def table(rt: JSON, sm: JSON, jb: JSON) -> str:
         f"Startup/memory: one guild with {scfg['members']:,} members, each bot its own process, "
         f"medians of {scfg['runs']} alternating runs; on_ready includes discord.py's 2 s "
         f"`guild_ready_timeout`. Join burst: median of {jcfg['runs']} runs; its baseline also "
-        f"lists the invites, adds the role and posts a log line per join (no database).",
+        f"lists the invites, adds the role and posts a log line per join (no database). "
+        f"Orders import: `OrderLedger.import_csv` streaming the file into a fresh database, "
+        f"each size a fresh process, medians of {rcfg['runs']} runs (re-import: "
+        f"{rcfg['reimports']}); its baseline parses and validates the same file without a "
+        f"database; peak RSS grew {ri['rss_growth_kib']['ours'] / 1024:+.1f} MiB from "
+        f"{min(rcfg['sizes']):,} to {rows:,} rows "
+        f"({'flat' if ri['flat'] else 'NOT flat'}).",
     ]
     return "\n".join(lines)
 
@@ -113,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="startup runs per bot")
     parser.add_argument("--members", type=int, default=10_000, help="members for startup")
     parser.add_argument("--bursts", type=int, default=3, help="join-burst runs per bot")
+    parser.add_argument("--imports", type=int, default=3, help="orders-import runs per size")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="vouch-bench-") as tmp:
         rt = run_bench(
@@ -126,8 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             Path(tmp) / "startup.json",
         )
         jb = run_bench("join_burst", ["--runs", str(args.bursts)], Path(tmp) / "joins.json")
+        ri = run_bench("referral_import", ["--runs", str(args.imports)], Path(tmp) / "import.json")
     print()
-    print(table(rt, sm, jb))
+    print(table(rt, sm, jb, ri))
     return 0
 
 

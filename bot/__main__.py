@@ -43,6 +43,8 @@ async def running_bot(settings: Settings, *, clock: Clock = utcnow) -> AsyncIter
     """Start the bot (lock, database, migrations, services, gateway); close it all on exit."""
     if not settings.token_is_usable or settings.discord_token is None:
         raise StartupError(TOKEN_HELP)
+    if settings.webhook_problem:
+        raise StartupError(settings.webhook_problem)
     lock = InstanceLock(settings.database_path)
     lock.acquire()
     db = Database(settings.database_path)
@@ -127,6 +129,8 @@ def run_check(settings: Settings) -> int:
     print(f"token: {'set' if settings.token_is_usable else 'MISSING'}")
     if not settings.token_is_usable:
         problems.append(TOKEN_HELP)
+    if settings.webhook_problem:
+        problems.append(settings.webhook_problem)
     path = settings.database_path
     if path.exists():
         try:
@@ -149,6 +153,12 @@ def run_check(settings: Settings) -> int:
     enabled = sorted(name for name, on in intents() if on)
     print(f"intents: {', '.join(enabled)}")
     print(f"default locale: {settings.default_locale}; log level: {settings.log_level}")
+    if settings.webhooks_enabled:
+        print(
+            f"store webhooks: POST {settings.webhook_host}:{settings.webhook_port}/webhooks/shopify"
+        )
+    else:
+        print("store webhooks: off")
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)
     return EXIT_USAGE if problems else 0

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 import yarl
@@ -18,6 +18,9 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.translator import CatalogTranslator
 from bot.ui import ModalRouter, VouchTree
+
+if TYPE_CHECKING:
+    from bot.webhooks import WebhookServer
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +66,11 @@ class VouchBot(commands.Bot):
         self.jobs = JobRunner(services.jobs, services.clock)
         self.modals = ModalRouter()
         self.runner: asyncio.Task[None]  # set by the composition root once started
+        self.webhooks: WebhookServer | None = None  # the store webhook receiver, when configured
 
     async def setup_hook(self) -> None:
-        """Before the gateway connects: find it, load cogs, translator, sync commands."""
+        """Before the gateway connects: find it, load cogs, translator, sync commands, and start
+        the store webhook receiver when it is configured."""
         if self.settings.discord_api_base_url:
             _, url, _ = await self.http.get_bot_gateway()
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
@@ -74,6 +79,18 @@ class VouchBot(commands.Bot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands_if_changed()
+        secret = self.settings.shopify_webhook_secret
+        if self.settings.webhook_port is not None and secret is not None:
+            from bot.webhooks import WebhookServer  # aiohttp.web costs ~2 MiB: only when used
+
+            self.webhooks = WebhookServer(
+                self.services.shopify,
+                secret.get_secret_value().encode(),
+                host=self.settings.webhook_host,
+                port=self.settings.webhook_port,
+                dispatch=self.dispatch,
+            )
+            await self.webhooks.start()
 
     async def sync_commands_if_changed(self) -> bool:
         """Sync the command tree only when its translated payload changed (200 creates/day)."""
@@ -142,7 +159,10 @@ class VouchBot(commands.Bot):
         self.jobs.start()
 
     async def close(self) -> None:
-        """Stop the job runner (letting running jobs finish), then disconnect."""
+        """Stop the webhook receiver and the job runner (letting running work finish), then
+        disconnect."""
+        if self.webhooks is not None:
+            await self.webhooks.stop()
         await self.jobs.stop()
         await super().close()
 

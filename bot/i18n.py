@@ -137,6 +137,14 @@ def format_number(value: float, locale: object) -> str:
     return format_decimal(value, locale=babel_locale(locale))
 
 
+def format_money(minor: int, currency: str, locale: object) -> str:
+    """An amount in a currency's minor unit, written the locale's way (€1,234.50 / 1 234,50 €)."""
+    from babel.numbers import format_currency, get_currency_precision
+
+    digits = int(get_currency_precision(currency))
+    return format_currency(minor / 10**digits, currency, locale=babel_locale(locale))
+
+
 def format_when(value: datetime, locale: object, tz: str = "UTC") -> str:
     """A date and time, medium format, in the locale and time zone."""
     from babel.dates import format_datetime  # imported when first needed: ~2 MiB of RSS

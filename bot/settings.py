@@ -18,6 +18,8 @@ TOKEN_HELP = (
     "https://discord.com/developers/applications -> your application -> Bot -> Reset Token."
 )
 
+WEBHOOK_HOST_DEFAULT = "127.0.0.1"
+
 _LOG_LEVELS = {"CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"}
 
 
@@ -34,6 +36,10 @@ class Settings(BaseSettings):
     command_guild_id: Annotated[int, Field(gt=0)] | None = None
     log_level: str = "INFO"
     default_locale: str = "en-US"
+    webhook_host: str = WEBHOOK_HOST_DEFAULT
+    #: 1-65535; 0 binds any free port (tests read the bound one from `bot.webhooks.port`).
+    webhook_port: Annotated[int, Field(ge=0, le=65535)] | None = None
+    shopify_webhook_secret: SecretStr | None = None
 
     @field_validator("discord_api_base_url", mode="before")
     @classmethod
@@ -50,6 +56,20 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_guild_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_port", "shopify_webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        if isinstance(value, str):  # a pasted secret's stray spaces are never part of it
+            return value.strip() or None
+        return value
+
+    @field_validator("webhook_host", mode="before")
+    @classmethod
+    def _blank_host_is_local(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip() or WEBHOOK_HOST_DEFAULT
+        return value
 
     @field_validator("log_level")
     @classmethod
@@ -74,6 +94,22 @@ class Settings(BaseSettings):
             return False
         token = self.discord_token.get_secret_value().strip()
         return bool(token) and token != TOKEN_PLACEHOLDER
+
+    @property
+    def webhooks_enabled(self) -> bool:
+        """Whether the store webhook receiver runs: it needs both a port and a secret."""
+        return self.webhook_port is not None and self.shopify_webhook_secret is not None
+
+    @property
+    def webhook_problem(self) -> str | None:
+        """A one-line explanation when only half of the webhook settings is given."""
+        if (self.webhook_port is None) == (self.shopify_webhook_secret is None):
+            return None
+        missing = "SHOPIFY_WEBHOOK_SECRET" if self.webhook_port is not None else "WEBHOOK_PORT"
+        return (
+            f"store webhooks need both WEBHOOK_PORT and SHOPIFY_WEBHOOK_SECRET: set {missing} "
+            "too, or leave both empty to turn webhooks off (see .env.example)"
+        )
 
     @property
     def log_level_number(self) -> int:

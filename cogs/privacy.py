@@ -65,6 +65,8 @@ class ForgetButton(
         await interaction.response.edit_message(
             content=t("privacy.forget.done", interaction.locale, count=report.total), view=None
         )
+        # Features react to the deletion (membership: the freed seats pass to the waitlist).
+        interaction.client.dispatch("member_data_forgotten", interaction.guild_id, self.user_id)
 
 
 @app_commands.guild_only()

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from bot.__main__ import main
 from bot.settings import TOKEN_PLACEHOLDER, Settings
 
 
@@ -70,3 +71,76 @@ def test_environment_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = make()
     assert settings.database_path == Path("/tmp/x.db")
     assert settings.command_guild_id == 42
+
+
+def test_webhooks_are_off_by_default() -> None:
+    settings = make()
+    assert settings.webhook_host == "127.0.0.1"
+    assert settings.webhook_port is None
+    assert settings.shopify_webhook_secret is None
+    assert not settings.webhooks_enabled
+    assert settings.webhook_problem is None
+
+
+def test_webhook_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_HOST", " 0.0.0.0 ")
+    monkeypatch.setenv("WEBHOOK_PORT", "8081")
+    monkeypatch.setenv("SHOPIFY_WEBHOOK_SECRET", " shpss_very-secret \n")
+    settings = make()
+    assert (settings.webhook_host, settings.webhook_port) == ("0.0.0.0", 8081)
+    assert settings.shopify_webhook_secret is not None
+    assert settings.shopify_webhook_secret.get_secret_value() == "shpss_very-secret"
+    assert settings.webhooks_enabled
+    assert settings.webhook_problem is None
+    assert "very-secret" not in repr(settings) + str(settings)
+
+
+def test_blank_webhook_values_mean_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("WEBHOOK_HOST", "WEBHOOK_PORT", "SHOPIFY_WEBHOOK_SECRET"):
+        monkeypatch.setenv(name, "  ")
+    settings = make()
+    assert settings.webhook_host == "127.0.0.1"
+    assert (settings.webhook_port, settings.shopify_webhook_secret) == (None, None)
+    assert not settings.webhooks_enabled
+
+
+def test_port_zero_picks_a_free_port() -> None:
+    assert make(webhook_port="0", shopify_webhook_secret="s").webhooks_enabled
+
+
+@pytest.mark.parametrize("port", ["-1", "65536", "http", "80.5"])
+def test_invalid_webhook_port_is_refused(port: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        make(webhook_port=port)
+    assert caught.value.errors()[0]["loc"] == ("webhook_port",)
+
+
+@pytest.mark.parametrize(
+    ("values", "missing"),
+    [
+        ({"webhook_port": "8081"}, "SHOPIFY_WEBHOOK_SECRET"),
+        ({"shopify_webhook_secret": "s", "webhook_port": ""}, "WEBHOOK_PORT"),
+    ],
+)
+def test_half_configured_webhooks_are_a_problem(values: dict[str, str], missing: str) -> None:
+    settings = make(**values)
+    assert not settings.webhooks_enabled
+    problem = settings.webhook_problem
+    assert problem is not None
+    assert f"set {missing} too" in problem
+    assert "\n" not in problem
+
+
+def test_half_configured_webhooks_stop_startup_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("DISCORD_TOKEN", "abc.def.ghi")
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "data" / "community.db"))
+    monkeypatch.setenv("WEBHOOK_PORT", "8081")
+    monkeypatch.delenv("SHOPIFY_WEBHOOK_SECRET", raising=False)
+    assert main(["run"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("vouch: store webhooks need both")
+    assert not (tmp_path / "data").exists()  # refused before anything was created

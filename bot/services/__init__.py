@@ -13,7 +13,14 @@ from bot.services.membership import IntroductionService, MemberService, Membersh
 from bot.services.meta import MetaService
 from bot.services.preferences import PreferenceService
 from bot.services.privacy import PrivacyRegistry
-from bot.services.referrals import OrderLedger, ReferralCodes
+from bot.services.referrals import (
+    OrderLedger,
+    ReferralCodes,
+    ReferralInsight,
+    ReferralLinks,
+    Rewards,
+)
+from bot.services.referrals.shopify import ShopifyWebhooks
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,10 @@ class Services:
     invites: InviteTracker
     referral_codes: ReferralCodes
     orders: OrderLedger
+    referral_links: ReferralLinks
+    rewards: Rewards
+    referral_insight: ReferralInsight
+    shopify: ShopifyWebhooks
     clock: Clock
 
     @classmethod
@@ -46,6 +57,7 @@ class Services:
         privacy.register(members)
         referral_codes = ReferralCodes(db, clock)
         privacy.register(referral_codes)
+        orders = OrderLedger(db, clock)
         return cls(
             db=db,
             config=GuildConfigService(db, clock),
@@ -58,6 +70,10 @@ class Services:
             members=members,
             invites=InviteTracker(db, clock),
             referral_codes=referral_codes,
-            orders=OrderLedger(db, clock),
+            orders=orders,
+            referral_links=ReferralLinks(db, clock),
+            rewards=Rewards(db, jobs, clock),
+            referral_insight=ReferralInsight(db, clock),
+            shopify=ShopifyWebhooks(db, orders, referral_codes, clock),
             clock=clock,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import discord
@@ -10,6 +11,8 @@ from bot.i18n import t
 from bot.services.membership.members import Ended
 from bot.services.membership.models import Stint
 from cogs.membership._kit import MembershipKit
+
+log = logging.getLogger(__name__)
 
 DEFAULT_QUESTIONS = ("gate.question.1", "gate.question.2", "gate.question.3")
 
@@ -51,10 +54,18 @@ async def post_introduction(kit: MembershipKit, guild: discord.Guild, stint: Sti
 
 
 async def admit(
-    kit: MembershipKit, guild: discord.Guild, user_id: int, moderator_id: int | None = None
+    kit: MembershipKit,
+    guild: discord.Guild,
+    user_id: int,
+    moderator_id: int | None = None,
+    *,
+    stint_id: int | None = None,
 ) -> Stint:
-    """Make the person a member: roles, a public welcome that thanks the sponsor, a log line."""
-    stint = await kit.services.members.admit(guild.id, user_id)
+    """Make the person a member: roles, a public welcome that thanks the sponsor, a log line.
+
+    The record comes first; a welcome Discord refuses is logged, never undoes the admission.
+    """
+    stint = await kit.services.members.admit(guild.id, user_id, stint_id=stint_id)
     member = guild.get_member(user_id)
     if member is not None:
         await kit.set_roles(member, add="member", remove="newcomer")
@@ -67,20 +78,29 @@ async def admit(
         sponsor = guild.get_member(stint.sponsor_id or 0)
         key = "gate.welcome.sponsored" if sponsor else "gate.welcome.unsponsored"
         sponsor_name = sponsor.display_name if sponsor else ""
-        await channel.send(
-            t(key, locale, newcomer=f"<@{user_id}>", sponsor=sponsor_name),
-            allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
-        )
+        try:
+            await channel.send(
+                t(key, locale, newcomer=f"<@{user_id}>", sponsor=sponsor_name),
+                allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
+            )
+        except discord.HTTPException as error:
+            log.warning("guild %s: could not post a welcome (%s)", guild.id, error.status)
     by = f"<@{moderator_id}>" if moderator_id else "auto"
     await kit.log(guild, "membership.log.admitted", user=f"<@{user_id}>", by=by)
     return stint
 
 
 async def deny(
-    kit: MembershipKit, guild: discord.Guild, user_id: int, moderator_id: int, reason: str
+    kit: MembershipKit,
+    guild: discord.Guild,
+    user_id: int,
+    moderator_id: int,
+    reason: str,
+    *,
+    stint_id: int | None = None,
 ) -> Ended:
     """Refuse the person kindly, in their language, and remove them; the seat goes on."""
-    ended = await kit.services.members.refuse(guild.id, user_id, "denied")
+    ended = await kit.services.members.refuse(guild.id, user_id, "denied", stint_id=stint_id)
     await kit.dm(guild, user_id, "gate.denied.dm")
     await kit.remove(guild, user_id, reason=f"Vouch: denied by a moderator: {reason[:300]}")
     await kit.log(

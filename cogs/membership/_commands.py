@@ -11,29 +11,8 @@ from bot.client import VouchBot
 from bot.errors import DomainError
 from bot.i18n import discord_timestamp, t
 from bot.services.membership.introductions import NAME_MAX, WHY_MAX
-from bot.services.membership.models import Introduction
-from cogs.membership import _admission
+from cogs.membership import _admission, _render
 from cogs.membership._kit import MembershipKit
-
-LIST_LIMIT = 20
-
-
-def describe(intro: Introduction, locale: object) -> str:
-    """One line about an introduction: who, by whom, and where it stands."""
-    if intro.status == "waitlisted":
-        state = t("intro.state.waitlisted", locale, position=intro.position or 0)
-    elif intro.expires_at is not None:
-        state = t("intro.state.open", locale, expires=discord_timestamp(intro.expires_at, "R"))
-    else:
-        state = t("intro.state.seated", locale)
-    return t(
-        "intro.line",
-        locale,
-        id=intro.id,
-        name=intro.newcomer_name,
-        sponsor=f"<@{intro.sponsor_id}>",
-        state=state,
-    )
 
 
 class MembershipCommands(commands.Cog):
@@ -62,7 +41,7 @@ class MembershipCommands(commands.Cog):
         config = await self.services.config.get(guild.id)
         if "member" not in config.roles:
             raise DomainError("membership.not_configured")
-        intro = await self.services.introductions.open_introduction(
+        opened = await self.services.introductions.open_introduction(
             guild_id=guild.id,
             sponsor_id=interaction.user.id,
             name=name,
@@ -70,6 +49,9 @@ class MembershipCommands(commands.Cog):
             sponsor_is_member=has_role(interaction.user, config, "member")
             and not has_role(interaction.user, config, "newcomer"),
         )
+        # Introductions that waited for a free seat are served first.
+        await self.kit.deliver_promoted(guild, opened.promoted)
+        intro = opened.introduction
         if intro.status == "waitlisted":
             content = t(
                 "intro.waitlisted",
@@ -79,8 +61,8 @@ class MembershipCommands(commands.Cog):
             )
         else:
             url = await self.kit.issue_invite(guild, intro)
-            opened = await self.services.introductions.get(intro.id)
-            expires = opened.expires_at if opened and opened.expires_at else None
+            invited = await self.services.introductions.get(intro.id)
+            expires = invited.expires_at if invited and invited.expires_at else None
             content = t(
                 "intro.created",
                 interaction.locale,
@@ -96,18 +78,22 @@ class MembershipCommands(commands.Cog):
 
     @introductions.command(name="mine", description="Your open introductions")
     async def mine(self, interaction: discord.Interaction[VouchBot]) -> None:
-        """The invoker's own introductions."""
+        """The invoker's own introductions, with their invites (the place to find an invite
+        whose DM could not be delivered)."""
         assert interaction.guild_id is not None
         intros = await self.services.introductions.active(interaction.guild_id, interaction.user.id)
-        await self._reply_list(interaction, intros)
+        await interaction.response.send_message(
+            _render.introductions(intros, interaction.locale, show_invite=True), ephemeral=True
+        )
 
     @introductions.command(name="list", description="All open and waitlisted introductions")
     async def list_all(self, interaction: discord.Interaction[VouchBot]) -> None:
         """Every active introduction (moderators)."""
         await self.kit.require_moderator(interaction)
         assert interaction.guild_id is not None
-        await self._reply_list(
-            interaction, await self.services.introductions.active(interaction.guild_id)
+        intros = await self.services.introductions.active(interaction.guild_id)
+        await interaction.response.send_message(
+            _render.introductions(intros, interaction.locale), ephemeral=True
         )
 
     @introductions.command(name="revoke", description="Withdraw an introduction and free its seat")
@@ -141,8 +127,9 @@ class MembershipCommands(commands.Cog):
         """The waitlist (moderators)."""
         await self.kit.require_moderator(interaction)
         assert interaction.guild_id is not None
-        await self._reply_list(
-            interaction, await self.services.introductions.waitlist(interaction.guild_id)
+        waiting = await self.services.introductions.waitlist(interaction.guild_id)
+        await interaction.response.send_message(
+            _render.introductions(waiting, interaction.locale), ephemeral=True
         )
 
     @waitlist.command(name="remove", description="Take an introduction off the waitlist")
@@ -152,12 +139,15 @@ class MembershipCommands(commands.Cog):
     ) -> None:
         """Remove a waitlisted introduction (moderators)."""
         await self.kit.require_moderator(interaction)
-        assert interaction.guild_id is not None
+        guild = interaction.guild
+        assert guild is not None
         intro = await self.services.introductions.get(introduction)
-        if intro is None or intro.guild_id != interaction.guild_id or intro.status != "waitlisted":
+        if intro is None or intro.guild_id != guild.id or intro.status != "waitlisted":
             raise DomainError("waitlist.not_waitlisted")
-        await self.services.introductions.revoke(interaction.guild_id, intro.id)
-        await interaction.response.send_message(
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        closed = await self.services.introductions.revoke(guild.id, intro.id)
+        await self.kit.deliver_promoted(guild, closed.promoted)
+        await interaction.followup.send(
             t("waitlist.removed", interaction.locale, name=intro.newcomer_name), ephemeral=True
         )
 
@@ -174,25 +164,8 @@ class MembershipCommands(commands.Cog):
         await self.kit.require_moderator(interaction)
         assert interaction.guild_id is not None
         stints = await self.services.members.pending(interaction.guild_id)
-        lines = [
-            t(
-                "members.pending.line",
-                interaction.locale,
-                user=f"<@{s.user_id}>",
-                joined=discord_timestamp(s.joined_at, "R"),
-                step=t(
-                    "members.step.review"
-                    if s.answers
-                    else "members.step.story"
-                    if s.rules_version
-                    else "members.step.rules",
-                    interaction.locale,
-                ),
-            )
-            for s in stints[:LIST_LIMIT]
-        ]
         await interaction.response.send_message(
-            "\n".join(lines) or t("members.pending.none", interaction.locale), ephemeral=True
+            _render.pending(stints, interaction.locale), ephemeral=True
         )
 
     @members.command(name="approve", description="Admit someone from the welcome gate")
@@ -224,14 +197,4 @@ class MembershipCommands(commands.Cog):
         await _admission.deny(self.kit, interaction.guild, member.id, interaction.user.id, reason)
         await interaction.followup.send(
             t("members.denied", interaction.locale, user=member.mention), ephemeral=True
-        )
-
-    async def _reply_list(
-        self, interaction: discord.Interaction[VouchBot], intros: list[Introduction]
-    ) -> None:
-        lines = [describe(intro, interaction.locale) for intro in intros[:LIST_LIMIT]]
-        if len(intros) > LIST_LIMIT:
-            lines.append(t("list.more", interaction.locale, count=len(intros) - LIST_LIMIT))
-        await interaction.response.send_message(
-            "\n".join(lines) or t("intro.none", interaction.locale), ephemeral=True
         )

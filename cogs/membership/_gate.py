@@ -3,6 +3,7 @@ moderators' approval card. Every custom_id is user input: callbacks re-read and 
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -16,10 +17,12 @@ from bot.ui import VouchView, guarded, show_modal
 from cogs.membership import _admission
 from cogs.membership._kit import MembershipKit
 
+log = logging.getLogger(__name__)
+
 RULES_ID = "gate:rules"
 STORY_ID = "gate:story"
 STORY_MODAL_ID = "gate:story-modal"
-DENY_MODAL_PATTERN = r"gate:deny-reason:(\d+)"
+DENY_MODAL_PATTERN = r"gate:deny-reason:(\d+)(?::(\d+))?"
 
 
 def kit_of(interaction: discord.Interaction[VouchBot]) -> MembershipKit:
@@ -155,41 +158,59 @@ class StoryModal(discord.ui.Modal):
 
 
 async def submit_story(interaction: discord.Interaction[VouchBot], values: dict[str, str]) -> None:
-    """Store the story once, post the introduction, then admit or ask the moderators."""
+    """Store the story once, post the introduction, then admit or ask the moderators.
+
+    Once the answers are stored, the person always hears back: a post or card Discord refuses
+    is logged, and moderators still find them with `/members pending|approve|deny`.
+    """
     kit, guild = kit_of(interaction), guild_of(interaction)
     answers = [values.get(f"gate:answer:{n}", "") for n in range(3)]
     stint = await kit.services.members.submit_answers(guild.id, interaction.user.id, answers)
     await interaction.response.defer(ephemeral=True, thinking=True)
-    await _admission.post_introduction(kit, guild, stint)
+    try:
+        await _admission.post_introduction(kit, guild, stint)
+    except Exception:
+        log.exception("guild %s: could not post the introduction of %s", guild.id, stint.user_id)
     if await kit.services.members.admission(stint) == "auto":
         await _admission.admit(kit, guild, stint.user_id)
         key = "gate.story.admitted"
     else:
         view = VouchView(timeout=None)
-        view.add_item(ApprovalButton("approve", stint.user_id))
-        view.add_item(ApprovalButton("deny", stint.user_id))
-        await _admission.post_approval_card(kit, guild, stint, view)
+        view.add_item(ApprovalButton("approve", stint.user_id, stint_id=stint.id))
+        view.add_item(ApprovalButton("deny", stint.user_id, stint_id=stint.id))
+        try:
+            await _admission.post_approval_card(kit, guild, stint, view)
+        except Exception:
+            log.exception("guild %s: could not post the card of %s", guild.id, stint.user_id)
         key = "gate.story.in_review"
     await interaction.followup.send(t(key, interaction.locale), ephemeral=True)
 
 
 class ApprovalButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"gate:(?P<action>approve|deny):(?P<user_id>\d+)",
+    template=r"gate:(?P<action>approve|deny):(?P<user_id>\d+)(?::(?P<stint_id>\d+))?",
 ):
-    """Approve or Deny on the moderators' card; only moderators, checked when pressed."""
+    """Approve or Deny on the moderators' card; only moderators, checked when pressed.
 
-    def __init__(self, action: str, user_id: int, locale: object = None) -> None:
+    The card acts on one stint only: a card from an earlier stay of the same person is stale.
+    Cards posted before the stint id was in the custom_id are matched by their message id.
+    """
+
+    def __init__(
+        self, action: str, user_id: int, locale: object = None, *, stint_id: int | None = None
+    ) -> None:
         approve = action == "approve"
+        suffix = f":{stint_id}" if stint_id is not None else ""
         super().__init__(
             discord.ui.Button(
                 label=t("gate.card.approve" if approve else "gate.card.deny", locale),
                 style=discord.ButtonStyle.success if approve else discord.ButtonStyle.danger,
-                custom_id=f"gate:{action}:{user_id}",
+                custom_id=f"gate:{action}:{user_id}{suffix}",
             )
         )
         self.action = action
         self.user_id = user_id
+        self.stint_id = stint_id
 
     @classmethod
     async def from_custom_id(
@@ -200,28 +221,35 @@ class ApprovalButton(
         /,
     ) -> ApprovalButton:
         """Rebuild from the custom_id."""
-        return cls(match["action"], int(match["user_id"]), interaction.locale)
+        stint_id = int(match["stint_id"]) if match["stint_id"] else None
+        return cls(match["action"], int(match["user_id"]), interaction.locale, stint_id=stint_id)
 
     @guarded
     async def callback(self, interaction: discord.Interaction[VouchBot]) -> None:  # type: ignore[override]
         """Approve now, or ask the moderator for the reason of a denial."""
         kit, guild = kit_of(interaction), guild_of(interaction)
         await kit.require_moderator(interaction)
+        stint = await _require_pending(kit, guild.id, self.user_id)
+        message_id = interaction.message.id if interaction.message else None
+        if stint.id != self.stint_id and not (
+            self.stint_id is None and stint.approval_message_id == message_id
+        ):
+            raise DomainError("gate.card.stale")
         if self.action == "deny":
-            await _require_pending(kit, guild.id, self.user_id)
-            await show_modal(interaction, DenyModal(self.user_id, interaction.locale))
+            await show_modal(interaction, DenyModal(self.user_id, stint.id, interaction.locale))
             return
         await interaction.response.defer()
-        await _admission.admit(kit, guild, self.user_id, interaction.user.id)
+        await _admission.admit(kit, guild, self.user_id, interaction.user.id, stint_id=stint.id)
         await close_card(interaction, "gate.card.approved_by")
 
 
 class DenyModal(discord.ui.Modal):
     """The reason for a denial (kept in the log, not sent to the person). Layout only."""
 
-    def __init__(self, user_id: int, locale: object) -> None:
+    def __init__(self, user_id: int, stint_id: int, locale: object) -> None:
         super().__init__(
-            title=t("gate.deny.title", locale)[:45], custom_id=f"gate:deny-reason:{user_id}"
+            title=t("gate.deny.title", locale)[:45],
+            custom_id=f"gate:deny-reason:{user_id}:{stint_id}",
         )
         self.add_item(
             discord.ui.TextInput[DenyModal](
@@ -235,16 +263,19 @@ class DenyModal(discord.ui.Modal):
 
 
 async def submit_denial(
-    interaction: discord.Interaction[VouchBot], user_id: int, values: dict[str, str]
+    interaction: discord.Interaction[VouchBot],
+    user_id: int,
+    stint_id: int | None,
+    values: dict[str, str],
 ) -> None:
-    """Refuse and remove the person, then close the card."""
+    """Refuse and remove the person (of that stint, when known), then close the card."""
     kit, guild = kit_of(interaction), guild_of(interaction)
     await kit.require_moderator(interaction)
     reason = " ".join(values.get("gate:deny:reason", "").split())[:300]
     if not reason:
         raise DomainError("gate.deny.reason_required")
     await interaction.response.defer()
-    await _admission.deny(kit, guild, user_id, interaction.user.id, reason)
+    await _admission.deny(kit, guild, user_id, interaction.user.id, reason, stint_id=stint_id)
     await close_card(interaction, "gate.card.denied_by")
 
 
@@ -259,7 +290,7 @@ def route_modals(bot: VouchBot) -> None:
     async def denial(
         interaction: discord.Interaction[VouchBot], match: re.Match[str], values: dict[str, str]
     ) -> None:
-        await submit_denial(interaction, int(match[1]), values)
+        await submit_denial(interaction, int(match[1]), int(match[2]) if match[2] else None, values)
 
     bot.modals.route(re.escape(STORY_MODAL_ID), story)
     bot.modals.route(DENY_MODAL_PATTERN, denial)

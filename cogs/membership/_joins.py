@@ -14,7 +14,8 @@ from bot.i18n import Text
 from bot.services.attribution import Attribution
 from bot.services.jobs import Job
 from bot.services.membership.introductions import EXPIRY_JOB
-from bot.services.membership.members import REMINDER_JOB, TIMEOUT_JOB
+from bot.services.membership.members import ARRIVAL_JOB, REMINDER_JOB, TIMEOUT_JOB
+from bot.services.membership.models import Stint
 from cogs.membership._kit import MembershipKit, invite_state
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,11 @@ class Joins(commands.Cog):
         jobs.register(TIMEOUT_JOB, self.time_out_pending)
         jobs.register(EXPIRY_JOB, self.expire_introduction)
         jobs.register(VANISHED_JOB, self.close_vanished_introduction)
+        jobs.register(ARRIVAL_JOB, self.promote_after_arrivals)
 
     async def cog_unload(self) -> None:
         """Stop running this cog's timers (they stay in the database)."""
-        for kind in (REMINDER_JOB, TIMEOUT_JOB, EXPIRY_JOB, VANISHED_JOB):
+        for kind in (REMINDER_JOB, TIMEOUT_JOB, EXPIRY_JOB, VANISHED_JOB, ARRIVAL_JOB):
             self.bot.jobs.unregister(kind)
 
     @commands.Cog.listener()
@@ -53,13 +55,38 @@ class Joins(commands.Cog):
         for guild in self.bot.guilds:
             await self.refresh(guild)
             await self.record_role_holders(guild)
-            # Seats given while the bot stopped before their invite was made: make them now.
+            await self.end_absent_stints(guild)
+            # Seats given while the bot stopped before their invite was made, or seats left
+            # free: make the invites now.
+            await self.services.introductions.promote(guild.id)
             seated = [
                 intro
                 for intro in await self.services.introductions.active(guild.id)
                 if intro.status == "seated"
             ]
             await self.kit.deliver_promoted(guild, seated)
+
+    async def end_absent_stints(self, guild: discord.Guild) -> None:
+        """People who left while the bot was away: end their stints, freeing their seats.
+
+        Only with the complete member list: a partial cache would end the stints of people who
+        are still here.
+        """
+        if not guild.chunked:
+            log.info("guild %s: member list incomplete; not checking for departures", guild.id)
+            return
+        ended = await self.services.members.end_absent(guild.id, [m.id for m in guild.members])
+        if ended:
+            log.info("guild %s: %d people left while the bot was away", guild.id, len(ended))
+
+    @commands.Cog.listener()
+    async def on_member_data_forgotten(self, guild_id: int, user_id: int) -> None:
+        """A privacy forget deleted someone's stints and introductions: their seats pass on."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is not None:
+            await self.kit.deliver_promoted(
+                guild, await self.services.introductions.promote(guild_id)
+            )
 
     async def record_role_holders(self, guild: discord.Guild) -> None:
         """Give a member record to everyone holding the member role who has none."""
@@ -145,12 +172,7 @@ class Joins(commands.Cog):
         if outcome.action == "already":
             return
         if outcome.action == "refused":
-            key = (
-                "gate.refused.full" if outcome.stint.end_reason == "full" else "gate.refused.closed"
-            )
-            await self.kit.dm(guild, member.id, key)
-            await self.kit.remove(guild, member.id, reason=f"Vouch: {outcome.stint.end_reason}")
-            await self.kit.log(guild, "membership.log.refused_join", user=str(member))
+            await self._refuse_join(member, outcome.stint)
             return
         await self.kit.set_roles(member, add="newcomer")
         sponsor = f"<@{outcome.stint.sponsor_id}>" if outcome.stint.sponsor_id else "-"
@@ -161,6 +183,23 @@ class Joins(commands.Cog):
             source=Text(f"source.{outcome.stint.source}"),
             sponsor=sponsor,
         )
+
+    async def _refuse_join(self, member: discord.Member, stint: Stint) -> None:
+        """Tell the person kindly why they can't stay, remove them, and tell the moderators."""
+        guild = member.guild
+        if stint.end_reason == "full" and stint.sponsor_id is not None:
+            # Through a member's personal link: the waitlist is open through that member.
+            referrer = guild.get_member(stint.sponsor_id)
+            name = referrer.display_name if referrer else "-"
+            await self.kit.dm(guild, member.id, "gate.refused.full_referral", sponsor=name)
+            await self.kit.dm(
+                guild, stint.sponsor_id, "referral.link.full_dm", newcomer=str(member)
+            )
+        else:
+            key = "gate.refused.full" if stint.end_reason == "full" else "gate.refused.closed"
+            await self.kit.dm(guild, member.id, key)
+        await self.kit.remove(guild, member.id, reason=f"Vouch: {stint.end_reason}")
+        await self.kit.log(guild, "membership.log.refused_join", user=str(member))
 
     @commands.Cog.listener()
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
@@ -173,10 +212,15 @@ class Joins(commands.Cog):
     async def remind_pending(self, job: Job) -> None:
         """Half-time: remind the person in the gate to finish."""
         guild, user_id = self._target(job)
-        if guild is None or await self.services.members.current(guild.id, user_id) is None:
+        if guild is None:
             return
+        current = await self.services.members.current(guild.id, user_id)
+        if current is None or current.status != "pending":
+            return  # admitted (or gone) meanwhile
         if not await self.kit.dm(guild, user_id, "gate.reminder.dm"):
-            await self.kit.post_fallback(guild, user_id, "gate.reminder.fallback")
+            await self.kit.post_fallback(
+                guild, user_id, "gate.reminder.fallback", audience="newcomer"
+            )
 
     async def time_out_pending(self, job: Job) -> None:
         """Time is up: refuse, tell them kindly, remove them, free the seat."""
@@ -191,6 +235,14 @@ class Joins(commands.Cog):
         await self.kit.remove(guild, user_id, reason="Vouch: welcome steps not finished in time")
         await self.kit.log(guild, "membership.log.timeout", user=f"<@{user_id}>")
         await self.kit.deliver_promoted(guild, ended.promoted)
+
+    async def promote_after_arrivals(self, job: Job) -> None:
+        """A burst's arrival window is over: seats nobody arrived for pass to the waitlist."""
+        guild = self.bot.get_guild(job.guild_id or 0)
+        if guild is not None:
+            await self.kit.deliver_promoted(
+                guild, await self.services.introductions.promote(guild.id)
+            )
 
     async def expire_introduction(self, job: Job) -> None:
         """An introduction's invite expired unused: free its seat."""

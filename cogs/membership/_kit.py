@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Literal
 
 import discord
 
@@ -65,7 +66,8 @@ class MembershipKit:
         return config
 
     async def fetch_invites(self, guild: discord.Guild) -> list[InviteState] | None:
-        """The guild's invites and vanity uses now; None when the bot may not list them."""
+        """The guild's invites and vanity uses now; None when Discord won't list them (the join
+        is then recorded as unknown, never guessed)."""
         try:
             invites = [invite_state(i) for i in await guild.invites()]
             if "VANITY_URL" in guild.features:
@@ -75,20 +77,36 @@ class MembershipKit:
         except discord.Forbidden:
             await self.notice(guild, MANAGE_GUILD)
             return None
+        except discord.HTTPException as error:
+            log.warning("guild %s: could not list invites (%s)", guild.id, error.status)
+            return None
         return invites
 
     async def issue_invite(self, guild: discord.Guild, intro: Introduction) -> str:
-        """Create the invite of a just-seated introduction; if Discord refuses, the seat goes
-        back (a DomainError tells the sponsor why)."""
+        """Create the invite of a just-seated introduction; if that fails, the seat goes back
+        (a DomainError tells the sponsor why)."""
         try:
-            return await self._open_invite(guild, intro)
-        except DomainError:
-            closed = await self.services.introductions.cancel_seat(intro.id)
-            await self.deliver_promoted(guild, closed.promoted)
-            raise
+            url = await self._open_invite(guild, intro)
+        except Exception as error:
+            if not isinstance(error, DomainError):
+                log.exception("could not issue the invite of introduction %s", intro.id)
+            with contextlib.suppress(DomainError):  # revoked meanwhile: nothing to give back
+                closed = await self.services.introductions.cancel_seat(intro.id)
+                # Creating invites just failed: the seat's next holder waits for the next try
+                # instead of failing the same way now.
+                await self.services.introductions.return_to_waitlist(
+                    [i.id for i in closed.promoted]
+                )
+            if isinstance(error, DomainError):
+                raise
+            raise DomainError("membership.cannot_invite") from error
+        if url is None:
+            raise DomainError("intro.not_active")
+        return url
 
-    async def _open_invite(self, guild: discord.Guild, intro: Introduction) -> str:
-        """Create the single-use invite of a seated introduction and record it; its URL."""
+    async def _open_invite(self, guild: discord.Guild, intro: Introduction) -> str | None:
+        """Create the single-use invite of a seated introduction and record it; its URL, or
+        None when the introduction is no longer seated (revoked or served meanwhile)."""
         config = await self.services.config.get(guild.id)
         settings = await self.services.membership.get(guild.id)
         channel = guild.get_channel(config.channels.get("welcome", 0))
@@ -107,7 +125,11 @@ class MembershipKit:
         expires = invite.expires_at or (
             self.services.clock() + timedelta(seconds=settings.invite_max_age)
         )
-        await self.services.introductions.attach_invite(intro.id, invite.code, expires)
+        try:
+            await self.services.introductions.attach_invite(intro.id, invite.code, expires)
+        except DomainError:
+            await self.delete_invite(invite.code)
+            return None
         return invite.url
 
     async def deliver_promoted(
@@ -115,53 +137,94 @@ class MembershipKit:
     ) -> None:
         """Seats opened: create each waitlisted introduction's invite and send it to its sponsor.
 
-        If Discord refuses an invite, that introduction and the ones after it go back to their
-        places on the waitlist; the next seat that opens tries again (never a retry loop).
+        Never raises. If an invite can't be created (a refusal, an outage), that introduction
+        and the ones after it go back to their places on the waitlist; the next seat that opens
+        tries again (never a retry loop). A sponsor who can't be told finds the invite in
+        `/introductions mine`.
         """
         for index, intro in enumerate(promoted):
             try:
                 url = await self._open_invite(guild, intro)
-            except DomainError:
-                log.warning("could not issue the invite of introduction %s", intro.id)
-                await self.services.introductions.return_to_waitlist(
-                    [i.id for i in promoted[index:]]
+            except Exception as error:
+                log.warning(
+                    "could not issue the invite of introduction %s",
+                    intro.id,
+                    exc_info=not isinstance(error, DomainError),
                 )
+                await self._back_to_waitlist(promoted[index:])
                 return
-            opened = await self.services.introductions.get(intro.id)
-            expires = opened.expires_at if opened and opened.expires_at else None
-            when = discord_timestamp(expires, "R") if expires else ""
-            params = {"name": intro.newcomer_name, "url": url, "expires": when}
-            if not await self.dm(guild, intro.sponsor_id, "intro.promoted.dm", **params):
-                await self.post_fallback(
-                    guild, intro.sponsor_id, "intro.promoted.fallback", **params
-                )
+            if url is None:
+                continue
+            try:
+                await self._tell_sponsor(guild, intro, url)
+            except Exception:
+                log.exception("could not tell the sponsor of introduction %s", intro.id)
+
+    async def _back_to_waitlist(self, intros: Sequence[Introduction]) -> None:
+        try:
+            await self.services.introductions.return_to_waitlist([i.id for i in intros])
+        except Exception:
+            log.exception("could not put introductions back on the waitlist")
+
+    async def _tell_sponsor(self, guild: discord.Guild, intro: Introduction, url: str) -> None:
+        """The invite by DM; else a public line without it, pointing to /introductions mine."""
+        opened = await self.services.introductions.get(intro.id)
+        expires = opened.expires_at if opened and opened.expires_at else None
+        when = discord_timestamp(expires, "R") if expires else ""
+        params = {"name": intro.newcomer_name, "url": url, "expires": when}
+        if not await self.dm(guild, intro.sponsor_id, "intro.promoted.dm", **params):
+            await self.post_fallback(
+                guild,
+                intro.sponsor_id,
+                "intro.promoted.fallback",
+                audience="member",
+                name=intro.newcomer_name,
+            )
 
     async def dm(self, guild: discord.Guild, user_id: int, key: str, **params: object) -> bool:
-        """DM a person in their language; False when their DMs are closed."""
+        """DM a person in their language; False when their DMs are closed or Discord fails."""
         locale = await self.bot.member_locale(user_id, guild)
         try:
             user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
             await user.send(t(key, locale, guild=guild.name, **params))
-        except discord.Forbidden:
-            return False
-        except discord.NotFound:
+        except discord.HTTPException as error:
+            if not isinstance(error, discord.Forbidden | discord.NotFound):
+                log.warning("could not DM user %s (%s)", user_id, error.status)
             return False
         return True
 
     async def post_fallback(
-        self, guild: discord.Guild, user_id: int, key: str, **params: object
-    ) -> None:
-        """When a DM fails: one post in the log (else welcome) channel, pinging only that person."""
+        self,
+        guild: discord.Guild,
+        user_id: int,
+        key: str,
+        *,
+        audience: Literal["newcomer", "member"],
+        **params: object,
+    ) -> bool:
+        """When a DM fails: one post where that person can read it, pinging only them.
+
+        A newcomer sees only the welcome channel; a member reads the introductions channel
+        (else welcome). Never put anything private (an invite URL) in `params`: it is public.
+        """
         config = await self.services.config.get(guild.id)
-        channel_id = config.channels.get("log") or config.channels.get("welcome")
-        channel = guild.get_channel(channel_id or 0)
+        purposes = ("welcome",) if audience == "newcomer" else ("introductions", "welcome")
+        channel_id = next((config.channels[p] for p in purposes if p in config.channels), 0)
+        channel = guild.get_channel(channel_id)
         if not isinstance(channel, discord.TextChannel):
-            return
+            return False
         locale = await self.bot.guild_locale(guild)
-        await channel.send(
-            t(key, locale, mention=f"<@{user_id}>", **params),
-            allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
-        )
+        try:
+            await channel.send(
+                t(key, locale, mention=f"<@{user_id}>", **params),
+                allowed_mentions=discord.AllowedMentions(
+                    everyone=False, roles=False, users=[discord.Object(user_id)]
+                ),
+            )
+        except discord.HTTPException as error:
+            log.warning("guild %s: could not post a fallback (%s)", guild.id, error.status)
+            return False
+        return True
 
     async def log(self, guild: discord.Guild, key: str, **params: object) -> None:
         """A line for the moderators in the log channel (if there is one)."""
@@ -185,8 +248,12 @@ class MembershipKit:
     async def delete_invite(self, code: str | None) -> None:
         """Delete an invite that is no longer needed (gone already is fine)."""
         if code:
-            with contextlib.suppress(discord.NotFound, discord.Forbidden):
+            try:
                 await self.bot.delete_invite(code, reason="Vouch: introduction closed")
+            except (discord.NotFound, discord.Forbidden):
+                pass
+            except discord.HTTPException as error:
+                log.warning("could not delete invite %s (%s)", code, error.status)
 
     async def set_roles(
         self, member: discord.Member, *, add: str | None = None, remove: str | None = None
@@ -203,6 +270,9 @@ class MembershipKit:
         except discord.Forbidden:
             await self.notice(member.guild, MANAGE_ROLES)
             return False
+        except discord.HTTPException as error:
+            log.warning("could not change the roles of %s (%s)", member.id, error.status)
+            return False
         return True
 
     async def remove(self, guild: discord.Guild, user_id: int, reason: str) -> None:
@@ -216,3 +286,5 @@ class MembershipKit:
             await self.notice(guild, KICK_MEMBERS)
         except discord.NotFound:
             pass
+        except discord.HTTPException as error:
+            log.warning("could not remove %s from guild %s (%s)", user_id, guild.id, error.status)

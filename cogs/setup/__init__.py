@@ -11,12 +11,12 @@ from discord.ext import commands
 from bot.checks import require_manage_guild
 from bot.client import VouchBot
 from bot.i18n import LOCALE_NAMES, t
-from bot.services.roles import RoleFacts, check_purpose_role
 from cogs.preferences import LANGUAGE_CHOICES
 from cogs.setup._auto import run_auto_setup
 from cogs.setup._membership import TEXTS_MODAL_PATTERN, MembershipSetup, save_texts
 from cogs.setup._referrals import ReferralSetup
 from cogs.setup._render import config_embed
+from cogs.setup._roles import check_role_to_hand_out
 
 ChannelPurpose = Literal["welcome", "introductions", "announcements", "feedback", "leaders", "log"]
 RolePurpose = Literal["newcomer", "member", "leader", "founder", "moderator"]
@@ -86,20 +86,8 @@ class Setup(
     ) -> None:
         """Set a role purpose, refusing roles the bot must not hand out."""
         guild = interaction.guild
-        assert guild is not None and isinstance(interaction.user, discord.Member)
-        check_purpose_role(
-            RoleFacts(
-                role_id=role.id,
-                name=role.name,
-                position=role.position,
-                permissions=role.permissions.value,
-                is_default=role.is_default(),
-                managed=role.managed,
-            ),
-            bot_top_position=guild.me.top_role.position,
-            invoker_top_position=interaction.user.top_role.position,
-            invoker_is_owner=guild.owner_id == interaction.user.id,
-        )
+        assert guild is not None
+        check_role_to_hand_out(interaction, role)
         await self.config.set_role(guild.id, purpose, role.id)
         await interaction.response.send_message(
             t(

@@ -142,16 +142,18 @@ class MembershipSetup(commands.Cog):
         unsponsored: app_commands.Choice[str] | None = None,
     ) -> None:
         """Set the admission policies."""
-        assert interaction.guild_id is not None
+        guild = interaction.guild
+        assert guild is not None
         changes = {}
         if sponsored is not None:
             changes["sponsored_admission"] = sponsored.value
         if unsponsored is not None:
             changes["unsponsored_admission"] = unsponsored.value
-        settings, _ = await self.bot.services.membership.update(interaction.guild_id, **changes)
-        await interaction.response.send_message(
-            summary(settings, interaction.locale), ephemeral=True
-        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        settings, promoted = await self.bot.services.membership.update(guild.id, **changes)
+        if promoted:  # any settings change gives free seats to the waitlist: invite them now
+            await self._membership().seats_opened(guild, promoted)
+        await interaction.followup.send(summary(settings, interaction.locale), ephemeral=True)
 
     @app_commands.command(name="rules", description="Edit the house rules newcomers accept")
     async def rules(self, interaction: discord.Interaction[VouchBot]) -> None:

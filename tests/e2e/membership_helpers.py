@@ -85,6 +85,18 @@ class Community:
         return submitted
 
 
+def card_button(card: Message, action: str) -> str:
+    """The custom_id of a moderators' card button ("approve" or "deny")."""
+    ids = [
+        str(child["custom_id"])
+        for row in card.components
+        for child in row.get("components", [])
+        if str(child.get("custom_id", "")).startswith(f"gate:{action}:")
+    ]
+    assert len(ids) == 1, card.components
+    return ids[0]
+
+
 def invite_code(text: str) -> str:
     """The code of the discord.gg link in a reply."""
     match = re.search(r"discord\.gg/([\w-]+)", text)

@@ -136,8 +136,9 @@ async def test_reminder_at_half_time_falls_back_when_dms_are_closed(community: C
     job = Job(REMINDER_JOB, job_key(c.guild_id, newcomer.id), datetime.now(UTC), c.guild_id)
     cog = cast(Joins, c.h.bot.get_cog("Joins"))
     await cog.remind_pending(job)
+    # The welcome channel: the only one a newcomer can read (not the moderators' log).
     post = await emu.wait_for_message(
-        c.channel("log"), lambda m: m.content.startswith(f"<@{newcomer.id}>"), after=mark
+        c.channel("welcome"), lambda m: m.content.startswith(f"<@{newcomer.id}>"), after=mark
     )
     assert post.content == t("gate.reminder.fallback", "en-US", mention=f"<@{newcomer.id}>")
     assert post.allowed_mentions is not None

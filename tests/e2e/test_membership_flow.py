@@ -9,7 +9,7 @@ from bot.i18n import t
 from tests.harness import BotHarness
 
 from .helpers import ephemeral_text, reply
-from .membership_helpers import Community, build_community, invite_code
+from .membership_helpers import Community, build_community, card_button, invite_code
 
 
 @pytest_asyncio.fixture
@@ -67,11 +67,11 @@ async def test_moderator_admission_with_refused_and_allowed_approvers(community:
     assert (await done.wait_followup()).text() == t("gate.story.in_review", "fr")
     card = await emu.wait_for_message(c.channel("log"), lambda m: bool(m.components), after=mark)
 
-    refused = await emu.click(card.id, f"gate:approve:{newcomer.id}", c.sponsor)
+    refused = await emu.click(card.id, card_button(card, "approve"), c.sponsor)
     assert await ephemeral_text(refused) == t("errors.moderator_required", "en-US")
     assert c.role("member") not in c.roles_of(newcomer.id)
 
-    approved = await emu.click(card.id, f"gate:approve:{newcomer.id}", c.h.guild.owner.id)
+    approved = await emu.click(card.id, card_button(card, "approve"), c.h.guild.owner.id)
     await approved.wait_ack()
     await emu.wait_for_call("PATCH", rf"/messages/{card.id}$")
     edited = emu.state.messages[card.id]
@@ -90,7 +90,7 @@ async def test_deny_asks_a_reason_then_removes_kindly(community: Community) -> N
     mark = len(emu.messages_log)
     await c.tell_story(newcomer.id)
     card = await emu.wait_for_message(c.channel("log"), lambda m: bool(m.components), after=mark)
-    asked = await emu.click(card.id, f"gate:deny:{newcomer.id}", c.h.guild.owner.id)
+    asked = await emu.click(card.id, card_button(card, "deny"), c.h.guild.owner.id)
     await asked.wait_ack()
     assert asked.modal is not None
     denied = await emu.submit_modal(

@@ -29,7 +29,7 @@ async def test_member_gets_one_code_and_the_share_link(community: Community) -> 
     c = community
     saved = await c.h.slash(
         "setup",
-        "referrals",
+        ["referrals", "settings"],
         {"code_prefix": "VOUCH", "store_url": "https://shop.example/?r={code}"},
     )
     assert "VOUCH" in await ephemeral_text(saved)
@@ -42,7 +42,9 @@ async def test_member_gets_one_code_and_the_share_link(community: Community) -> 
 
 
 async def test_bad_store_link_is_refused(community: Community) -> None:
-    refused = await community.h.slash("setup", "referrals", {"store_url": "https://shop.example/"})
+    refused = await community.h.slash(
+        "setup", ["referrals", "settings"], {"store_url": "https://shop.example/"}
+    )
     assert await ephemeral_text(refused) == t("referral.store_url_needs_code", "en-US")
 
 

@@ -193,7 +193,8 @@ class GuildRoutes(Routes):
             raise missing_permissions("role would get permissions the bot does not have")
 
     async def create_role(self, request: web.Request) -> web.Response:
-        """Create a role at position 1 (needs Manage Roles); GUILD_ROLE_CREATE."""
+        """Create a role at position 1 (needs Manage Roles); GUILD_ROLE_CREATE. Like Discord, no
+        other role moves: roles created this way share position 1."""
         guild = self.guild(request)
         self.require(guild, P.MANAGE_ROLES, "create role needs Manage Roles")
         body = self.body(request)
@@ -206,6 +207,7 @@ class GuildRoutes(Routes):
             color=int(body.get("color") or 0),
             hoist=bool(body.get("hoist")),
             mentionable=bool(body.get("mentionable")),
+            shift=False,  # Discord moves no other role (and sends no update for them)
         )
         await self.emu.dispatch(
             "GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": payloads.role(role)}

@@ -246,11 +246,18 @@ class State:
         self.guilds[guild.id] = guild
         return guild
 
-    def add_role(self, guild: Guild, name: str, permissions: int = 0, **kw: Any) -> Role:
-        """Create a role at the given `position` (default: just above @everyone, others shift)."""
+    def add_role(
+        self, guild: Guild, name: str, permissions: int = 0, *, shift: bool = True, **kw: Any
+    ) -> Role:
+        """Create a role at the given `position` (default: just above @everyone, others shift).
+
+        With `shift=False` (how Discord creates roles through the API) nothing else moves: the
+        new role shares position 1 with older ones and ranks below them (ties go to the lower
+        id, as discord.py's Role ordering says).
+        """
         position = int(kw.pop("position", 1))
         for role in guild.roles.values():
-            if role.id != guild.id and role.position >= position:
+            if shift and role.id != guild.id and role.position >= position:
                 role.position += 1
         role = Role(self.ids.make(), guild.id, name, permissions, position, **kw)
         guild.roles[role.id] = role

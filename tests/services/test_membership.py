@@ -10,7 +10,12 @@ import pytest
 from bot.errors import DomainError
 from bot.services import Services
 from bot.services.membership.introductions import EXPIRY_JOB
-from bot.services.membership.members import REMINDER_JOB, TIMEOUT_JOB
+from bot.services.membership.members import (
+    ARRIVAL_JOB,
+    ARRIVAL_WINDOW,
+    REMINDER_JOB,
+    TIMEOUT_JOB,
+)
 from bot.services.membership.models import Introduction
 from tests.conftest import FakeClock
 
@@ -19,9 +24,10 @@ SPONSOR = 100
 
 
 async def introduce(services: Services, sponsor: int = SPONSOR, name: str = "Maya") -> Introduction:
-    return await services.introductions.open_introduction(
+    opened = await services.introductions.open_introduction(
         guild_id=G, sponsor_id=sponsor, sponsor_is_member=True, name=name, why="Loves the brand"
     )
+    return opened.introduction
 
 
 async def seats_taken(services: Services) -> int:
@@ -96,9 +102,10 @@ async def test_only_members_introduce_and_within_their_limit(services: Services)
 
 
 async def test_text_is_trimmed_and_single_spaced(services: Services) -> None:
-    intro = await services.introductions.open_introduction(
+    opened = await services.introductions.open_introduction(
         guild_id=G, sponsor_id=SPONSOR, sponsor_is_member=True, name="  Maya\n  Lund ", why="a\n\nb"
     )
+    intro = opened.introduction
     assert (intro.newcomer_name, intro.why) == ("Maya Lund", "a b")
 
 
@@ -321,6 +328,8 @@ async def test_a_burst_through_introductions_guesses_no_sponsor_and_kicks_nobody
     assert await services.jobs.pending(EXPIRY_JOB) == []
     stranger = await services.members.record_join(G, 504, kind="unknown")
     assert (stranger.action, stranger.stint.end_reason) == ("refused", "full")
+    (window,) = await services.jobs.pending(ARRIVAL_JOB)
+    assert (window.key, window.due_at) == (str(G), clock.now + ARRIVAL_WINDOW)
 
 
 async def test_return_to_waitlist_keeps_the_order(services: Services) -> None:
@@ -333,3 +342,61 @@ async def test_return_to_waitlist_keeps_the_order(services: Services) -> None:
     assert [(i.id, i.position) for i in await services.introductions.waitlist(G)] == [
         (w.id, n) for n, w in enumerate(waiting, 1)
     ]
+
+
+async def test_a_free_seat_behind_a_waitlist_goes_to_its_head_first(services: Services) -> None:
+    """Seats left free while others wait (an invite that could not be made) never stall."""
+    await services.members.add_existing(G, [1])
+    await cap(services, 1)
+    waiting = [await introduce(services, 200 + n) for n in range(2)]
+    promoted = await cap(services, 3)
+    await services.introductions.return_to_waitlist([p.id for p in promoted])  # 2 seats free
+    opened = await services.introductions.open_introduction(
+        guild_id=G, sponsor_id=300, sponsor_is_member=True, name="New", why="Late"
+    )
+    assert [p.id for p in opened.promoted] == [w.id for w in waiting]  # the head, then the next
+    assert (opened.introduction.status, opened.introduction.position) == ("waitlisted", 1)
+    assert await seats_taken(services) == 3
+    third = await services.members.record_leave(G, 1)
+    assert third is not None
+    assert [p.id for p in third.promoted] == [opened.introduction.id]
+
+
+async def test_promote_gives_seats_freed_elsewhere(services: Services) -> None:
+    await services.members.add_existing(G, [1, 2])
+    await cap(services, 2)
+    waiting = await introduce(services, 200)
+    await services.privacy.forget(G, 2)  # deletes the stint: a seat is free, nobody told
+    assert [p.id for p in await services.introductions.promote(G)] == [waiting.id]
+    assert await services.introductions.promote(G) == []
+
+
+async def test_people_gone_while_away_are_ended_as_left(services: Services) -> None:
+    await services.members.add_existing(G, [1, 2])
+    await services.members.record_join(G, 500, kind="unknown")
+    await cap(services, 3)
+    waiting = await introduce(services, 200)
+    ended = await services.members.end_absent(G, [1, 999])
+    assert sorted((e.stint.user_id, e.stint.status, e.stint.end_reason) for e in ended) == [
+        (2, "left", "left"),
+        (500, "left", "left"),
+    ]
+    assert [p.id for e in ended for p in e.promoted] == [waiting.id]
+    assert await services.members.end_absent(G, [1]) == []
+    assert await services.jobs.pending() == []  # the gate timers of 500 went with the stint
+
+
+async def test_a_card_of_an_earlier_stint_acts_on_nothing(services: Services) -> None:
+    first = await services.members.record_join(G, 500, kind="unknown")
+    await services.members.record_leave(G, 500)
+    second = await services.members.record_join(G, 500, kind="unknown")
+    for act in (
+        services.members.admit(G, 500, stint_id=first.stint.id),
+        services.members.refuse(G, 500, "denied", stint_id=first.stint.id),
+    ):
+        with pytest.raises(DomainError) as caught:
+            await act
+        assert caught.value.key == "gate.card.stale"
+    assert (await services.members.current(G, 500)).status == "pending"  # type: ignore[union-attr]
+    admitted = await services.members.admit(G, 500, stint_id=second.stint.id)
+    assert admitted.status == "member"

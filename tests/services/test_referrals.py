@@ -140,7 +140,7 @@ async def test_forget_removes_code_and_orders(services: Services) -> None:
     code = await code_of(services)
     await services.orders.import_csv(G, [HEADER, f"A1,{code},1,EUR,2026-10-01,paid"])
     exported = await services.privacy.export(G, 7)
-    assert exported["data"]["referrals"]["code"]["code"] == code  # type: ignore[index]
+    assert exported["data"]["referrals"]["code"][0]["code"] == code  # type: ignore[index]
     report = await services.privacy.forget(G, 7)
     assert report.deleted["referrals"] == 2
     assert await services.referral_codes.owner_of(G, code) is None

@@ -15,13 +15,21 @@ from bot.services.membership.models import (
     Introduction,
     introduction_from_row,
 )
-from bot.services.membership.seats import count_seats, promote_waitlisted
+from bot.services.membership.seats import promote_waitlisted
 from bot.services.membership.settings import MembershipSettingsService
 
 NAME_MAX = 80
 WHY_MAX = 500
 EXPIRY_JOB = "membership.introduction_expiry"
 _ACTIVE = ", ".join(f"'{status}'" for status in ACTIVE_INTRODUCTIONS)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A new introduction, and the waitlisted ones ahead of it that got a seat with it."""
+
+    introduction: Introduction
+    promoted: list[Introduction]
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,12 @@ class IntroductionService:
 
     async def open_introduction(
         self, *, guild_id: int, sponsor_id: int, sponsor_is_member: bool, name: str, why: str
-    ) -> Introduction:
-        """Record an introduction: seated if a seat is free and nobody waits, else waitlisted."""
+    ) -> Opened:
+        """Record an introduction at the end of the waitlist, then give free seats in order.
+
+        Free seats go to the introductions already waiting first, in the same transaction, so a
+        free seat never sits idle behind a waitlist and nobody jumps the queue.
+        """
         if not sponsor_is_member:
             raise DomainError("intro.not_member")
         newcomer_name = clean_text(name, limit=NAME_MAX, key="intro.name")
@@ -75,22 +87,19 @@ class IntroductionService:
             )
             if row is not None and row[0] >= settings.max_open_introductions:
                 raise DomainError("intro.too_many", limit=settings.max_open_introductions)
-            seats = await count_seats(tx, guild_id)
-            seated = seats.waitlisted == 0 and (seats.free is None or seats.free > 0)
             intro_id = await tx.execute(
                 "INSERT INTO introduction (guild_id, sponsor_id, newcomer_name, why, status, "
-                "created_at, seated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    guild_id,
-                    sponsor_id,
-                    newcomer_name,
-                    reason,
-                    "seated" if seated else "waitlisted",
-                    iso(now),
-                    iso(now) if seated else None,
-                ),
+                "created_at) VALUES (?, ?, ?, ?, 'waitlisted', ?)",
+                (guild_id, sponsor_id, newcomer_name, reason, iso(now)),
             )
-            return await self._get(tx, intro_id)
+            promoted = await promote_waitlisted(tx, guild_id, now)
+            intro = await self._get(tx, intro_id)
+        return Opened(intro, [p for p in promoted if p.id != intro_id])
+
+    async def promote(self, guild_id: int) -> list[Introduction]:
+        """Give any free seats to the waitlist now (seats freed outside this service)."""
+        async with self._db.transaction() as tx:
+            return await promote_waitlisted(tx, guild_id, self._clock())
 
     async def attach_invite(self, intro_id: int, code: str, expires_at: datetime) -> Introduction:
         """The invite for a seated introduction exists now: it is open until it expires."""

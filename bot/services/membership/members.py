@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -15,18 +15,22 @@ from bot.services.jobs import JobQueue
 from bot.services.membership.introductions import EXPIRY_JOB, clean_text
 from bot.services.membership.models import (
     Introduction,
+    Seats,
     Stint,
     introduction_from_row,
     stint_from_row,
 )
 from bot.services.membership.seats import count_seats, promote_waitlisted
 from bot.services.membership.settings import MembershipSettingsService
+from bot.services.referrals.links import link_owner
 
 REMINDER_JOB = "membership.pending_reminder"
 TIMEOUT_JOB = "membership.pending_timeout"
 ANSWER_MAX = 300
 #: How long after a burst the people who arrived through its introductions are expected.
 ARRIVAL_WINDOW = timedelta(minutes=10)
+#: At the end of a burst's arrival window, seats nobody arrived for pass to the waitlist.
+ARRIVAL_JOB = "membership.arrival_window"
 JoinKind = Literal["invite", "vanity", "unknown"]
 
 
@@ -97,14 +101,25 @@ class MemberService:
                 (guild_id, user_id),
             )
             intro = await self._claim_introduction(tx, guild_id, code, user_id) if code else None
-            source = "introduction" if intro else kind
+            # A member's personal link: sponsored by that member, through the same gate.
+            referrer = (
+                await link_owner(tx, guild_id, code)
+                if intro is None and code and kind == "invite"
+                else None
+            )
+            sponsor_id = intro.sponsor_id if intro else referrer
+            source = "introduction" if intro else "referral" if referrer else kind
             status, reason = "pending", None
-            maybe = intro is None and await self._maybe_introduced(tx, guild_id, candidates, now)
+            maybe = (
+                sponsor_id is None
+                and kind == "unknown"
+                and await self._maybe_introduced(tx, guild_id, candidates, now)
+            )
             if intro is None and not maybe:
                 seats = await count_seats(tx, guild_id)
-                if seats.free == 0:
-                    status, reason = "refused", "full"
-                elif settings.unsponsored_admission == "refuse":
+                if seats.free == 0 or (seats.free is not None and seats.waitlisted > 0):
+                    status, reason = "refused", "full"  # never ahead of the waitlist
+                elif referrer is None and settings.unsponsored_admission == "refuse":
                     status, reason = "refused", "unsponsored"
             stint_id = await tx.execute(
                 "INSERT INTO member_stint (guild_id, user_id, status, source, sponsor_id, "
@@ -115,7 +130,7 @@ class MemberService:
                     user_id,
                     status,
                     source,
-                    intro.sponsor_id if intro else None,
+                    sponsor_id,
                     intro.id if intro else None,
                     code,
                     int(rejoin_flag or before is not None),
@@ -167,10 +182,10 @@ class MemberService:
             return settings.sponsored_admission
         return "moderator"
 
-    async def admit(self, guild_id: int, user_id: int) -> Stint:
-        """The person becomes a member."""
+    async def admit(self, guild_id: int, user_id: int, *, stint_id: int | None = None) -> Stint:
+        """The person becomes a member (only from stint `stint_id`, when given: a card's)."""
         async with self._db.transaction() as tx:
-            stint = await self._pending(tx, guild_id, user_id)
+            stint = await self._pending(tx, guild_id, user_id, stint_id)
             await tx.execute(
                 "UPDATE member_stint SET status = 'member', admitted_at = ? WHERE id = ?",
                 (iso(self._clock()), stint.id),
@@ -178,10 +193,12 @@ class MemberService:
             await self._cancel_timers(guild_id, user_id)
             return await self._by_id(tx, stint.id)
 
-    async def refuse(self, guild_id: int, user_id: int, reason: str) -> Ended:
+    async def refuse(
+        self, guild_id: int, user_id: int, reason: str, *, stint_id: int | None = None
+    ) -> Ended:
         """The person in the gate is refused (denied or timed out); their seat is freed."""
         async with self._db.transaction() as tx:
-            stint = await self._pending(tx, guild_id, user_id)
+            stint = await self._pending(tx, guild_id, user_id, stint_id)
             return await self._end(tx, stint, "refused", reason)
 
     async def record_leave(self, guild_id: int, user_id: int) -> Ended | None:
@@ -191,6 +208,19 @@ class MemberService:
             if stint is None:
                 return None
             return await self._end(tx, stint, "left", "left")
+
+    async def end_absent(self, guild_id: int, present: Collection[int]) -> list[Ended]:
+        """End, as left, the current stints of people no longer in the guild (they left while
+        we were not listening); `present` must be the guild's complete member list."""
+        here = set(present)
+        async with self._db.transaction() as tx:
+            rows = await tx.fetch_all(
+                "SELECT * FROM member_stint WHERE guild_id = ? AND status IN ('pending', 'member') "
+                "ORDER BY id",
+                (guild_id,),
+            )
+            gone = [stint_from_row(row) for row in rows if row["user_id"] not in here]
+            return [await self._end(tx, stint, "left", "left") for stint in gone]
 
     async def set_approval_message(self, stint_id: int, message_id: int) -> None:
         """Remember the moderators' approval card of a stint."""
@@ -219,6 +249,11 @@ class MemberService:
                 [(guild_id, user_id, now, now) for user_id in new],
             )
         return len(new)
+
+    async def seats(self, guild_id: int) -> Seats:
+        """The guild's seats now: members, people in the gate, reserved, waitlisted, the cap."""
+        async with self._db.transaction() as tx:
+            return await count_seats(tx, guild_id)
 
     async def current(self, guild_id: int, user_id: int) -> Stint | None:
         """The person's pending or member stint."""
@@ -335,6 +370,12 @@ class MemberService:
             )
             for intro in arrived:
                 await self._jobs.cancel(EXPIRY_JOB, str(intro["id"]))
+            if arrived:
+                # Their people take these seats as they come; a seat nobody came for by the end
+                # of the window must not stay empty while others wait.
+                await self._jobs.schedule(
+                    ARRIVAL_JOB, str(guild_id), now + ARRIVAL_WINDOW, guild_id=guild_id
+                )
         since = iso(now - ARRIVAL_WINDOW)
         balance = await tx.fetch_one(
             "SELECT (SELECT count(*) FROM introduction WHERE guild_id = :g "
@@ -367,10 +408,14 @@ class MemberService:
         )
         return stint_from_row(row) if row else None
 
-    async def _pending(self, tx: Transaction, guild_id: int, user_id: int) -> Stint:
+    async def _pending(
+        self, tx: Transaction, guild_id: int, user_id: int, stint_id: int | None = None
+    ) -> Stint:
         stint = await self._current(tx, guild_id, user_id)
         if stint is None or stint.status != "pending":
             raise DomainError("gate.not_pending")
+        if stint_id is not None and stint.id != stint_id:
+            raise DomainError("gate.card.stale")  # a card from an earlier stay of this person
         return stint
 
     async def _by_id(self, tx: Transaction, stint_id: int) -> Stint:

@@ -21,6 +21,17 @@ ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
+class ReferralSettings:
+    """A guild's referral settings."""
+
+    code_prefix: str = "{name}"
+    store_url: str | None = None
+    shop_domain: str | None = None
+    young_account_days: int = 7
+    early_leave_days: int = 14
+
+
+@dataclass(frozen=True)
 class ReferralCode:
     """A member's code and the URL they share."""
 
@@ -42,6 +53,14 @@ def make_code(prefix: str, rng: random.Random) -> str:
     """PREFIX-XXXX with a random suffix from the unambiguous alphabet."""
     suffix = "".join(rng.choice(ALPHABET) for _ in range(SUFFIX_LENGTH))
     return f"{prefix}-{suffix}"
+
+
+def normalize_shop(domain: str) -> str:
+    """A shop's domain as Shopify sends it in X-Shopify-Shop-Domain: brand.myshopify.com."""
+    text = domain.strip().lower().removeprefix("https://").removeprefix("http://").rstrip("/")
+    if not text or "/" in text or " " in text or "." not in text or len(text) > 255:
+        raise DomainError("referral.shop_invalid")
+    return text
 
 
 def normalize_code(code: str) -> str:
@@ -66,14 +85,14 @@ class ReferralCodes:
 
     async def code_for(self, guild_id: int, user_id: int, display_name: str) -> ReferralCode:
         """The member's code, creating it on first use (a collision is retried internally)."""
-        settings = await self._settings(guild_id)
+        settings = await self.settings(guild_id)
         existing = await self._db.fetch_one(
             "SELECT code FROM referral_code WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
         )
         if existing is not None:
-            return self._with_url(guild_id, user_id, existing["code"], settings[1])
-        template = settings[0]
+            return self._with_url(guild_id, user_id, existing["code"], settings.store_url)
+        template = settings.code_prefix
         prefix = (
             clean_prefix(
                 template.replace(NAME_PLACEHOLDER, display_name) if template else display_name
@@ -95,9 +114,9 @@ class ReferralCodes:
                     (guild_id, user_id),
                 )
                 if again is not None:  # made concurrently for the same member
-                    return self._with_url(guild_id, user_id, again["code"], settings[1])
+                    return self._with_url(guild_id, user_id, again["code"], settings.store_url)
                 continue  # someone else has this code: draw another
-            return self._with_url(guild_id, user_id, code, settings[1])
+            return self._with_url(guild_id, user_id, code, settings.store_url)
         raise DomainError("referral.code_exhausted")
 
     async def owner_of(self, guild_id: int, code: str) -> int | None:
@@ -108,10 +127,26 @@ class ReferralCodes:
         )
         return int(row["user_id"]) if row else None
 
+    async def code_of(self, guild_id: int, user_id: int) -> str | None:
+        """The member's code, if they have one."""
+        row = await self._db.fetch_one(
+            "SELECT code FROM referral_code WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        return str(row["code"]) if row else None
+
     async def set_settings(
-        self, guild_id: int, *, code_prefix: str | None = None, store_url: str | None = None
-    ) -> tuple[str, str | None]:
-        """Change the prefix template or the share URL template (which must contain {code})."""
+        self,
+        guild_id: int,
+        *,
+        code_prefix: str | None = None,
+        store_url: str | None = None,
+        shop_domain: str | None = None,
+        young_account_days: int | None = None,
+        early_leave_days: int | None = None,
+    ) -> ReferralSettings:
+        """Change some settings: the prefix template, the share URL template (which must contain
+        {code}), the Shopify shop whose webhooks count for this guild, and the integrity windows."""
         if store_url is not None and "{code}" not in store_url:
             raise DomainError("referral.store_url_needs_code")
         if store_url is not None and not store_url.startswith(("https://", "http://")):
@@ -120,48 +155,111 @@ class ReferralCodes:
             code_prefix == NAME_PLACEHOLDER or clean_prefix(code_prefix)
         ):
             raise DomainError("referral.prefix_invalid")
+        if shop_domain is not None:
+            shop_domain = normalize_shop(shop_domain)
         async with self._db.transaction() as tx:
-            prefix, url = await self._settings(guild_id)
-            prefix = code_prefix if code_prefix is not None else prefix
-            url = store_url if store_url is not None else url
-            await tx.execute(
-                "INSERT INTO referral_settings (guild_id, code_prefix, store_url, updated_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET "
-                "code_prefix = excluded.code_prefix, store_url = excluded.store_url, "
-                "updated_at = excluded.updated_at",
-                (guild_id, prefix, url, iso(self._clock())),
+            if shop_domain is not None:
+                taken = await tx.fetch_one(
+                    "SELECT guild_id FROM referral_settings WHERE shop_domain = ? "
+                    "AND guild_id != ?",
+                    (shop_domain, guild_id),
+                )
+                if taken is not None:
+                    raise DomainError("referral.shop_taken", shop=shop_domain)
+            old = await self.settings(guild_id)
+            new = ReferralSettings(
+                code_prefix=code_prefix if code_prefix is not None else old.code_prefix,
+                store_url=store_url if store_url is not None else old.store_url,
+                shop_domain=shop_domain if shop_domain is not None else old.shop_domain,
+                young_account_days=(
+                    young_account_days if young_account_days is not None else old.young_account_days
+                ),
+                early_leave_days=(
+                    early_leave_days if early_leave_days is not None else old.early_leave_days
+                ),
             )
-        return prefix, url
+            await tx.execute(
+                "INSERT INTO referral_settings (guild_id, code_prefix, store_url, shop_domain, "
+                "young_account_days, early_leave_days, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET code_prefix = excluded.code_prefix, "
+                "store_url = excluded.store_url, shop_domain = excluded.shop_domain, "
+                "young_account_days = excluded.young_account_days, "
+                "early_leave_days = excluded.early_leave_days, updated_at = excluded.updated_at",
+                (
+                    guild_id,
+                    new.code_prefix,
+                    new.store_url,
+                    new.shop_domain,
+                    new.young_account_days,
+                    new.early_leave_days,
+                    iso(self._clock()),
+                ),
+            )
+        return new
 
-    async def _settings(self, guild_id: int) -> tuple[str, str | None]:
+    async def settings(self, guild_id: int) -> ReferralSettings:
+        """The guild's referral settings (defaults when never set)."""
         row = await self._db.fetch_one(
-            "SELECT code_prefix, store_url FROM referral_settings WHERE guild_id = ?", (guild_id,)
+            "SELECT code_prefix, store_url, shop_domain, young_account_days, early_leave_days "
+            "FROM referral_settings WHERE guild_id = ?",
+            (guild_id,),
         )
-        return (row["code_prefix"], row["store_url"]) if row else (NAME_PLACEHOLDER, None)
+        return ReferralSettings(**dict(row)) if row else ReferralSettings()
+
+    async def guild_for_shop(self, shop_domain: str) -> int | None:
+        """Which guild a store's webhooks belong to (None: an unknown shop)."""
+        row = await self._db.fetch_one(
+            "SELECT guild_id FROM referral_settings WHERE shop_domain = ?",
+            (normalize_shop(shop_domain),),
+        )
+        return int(row["guild_id"]) if row else None
 
     async def export_member(self, guild_id: int, user_id: int) -> dict[str, object]:
-        """Privacy export: the member's code and the orders credited to it."""
-        code = await self._db.fetch_one(
-            "SELECT code, created_at FROM referral_code WHERE guild_id = ? AND user_id = ?",
-            (guild_id, user_id),
-        )
-        orders = await self._db.fetch_all(
-            "SELECT order_id, amount_minor, currency, ordered_at, status, self_referral "
-            "FROM referral_order WHERE guild_id = ? AND referrer_id = ? ORDER BY ordered_at",
-            (guild_id, user_id),
-        )
-        if code is None and not orders:
-            return {}
-        return {"code": dict(code) if code else None, "orders": [dict(r) for r in orders]}
+        """Privacy export: the member's code, link, preferences, credited orders and awards."""
+        queries = {
+            "code": "SELECT code, created_at FROM referral_code WHERE guild_id = ? AND user_id = ?",
+            "link": "SELECT invite_code, created_at FROM referral_link "
+            "WHERE guild_id = ? AND user_id = ?",
+            "preferences": "SELECT announce, email_sha256 IS NOT NULL AS email_registered, "
+            "updated_at FROM referral_member WHERE guild_id = ? AND user_id = ?",
+            "orders": "SELECT order_id, amount_minor, currency, ordered_at, status, "
+            "self_referral FROM referral_order WHERE guild_id = ? AND referrer_id = ? "
+            "ORDER BY ordered_at",
+            "rewards": "SELECT a.orders, a.reached_at, a.status, c.code AS reward_code "
+            "FROM referral_award a LEFT JOIN reward_code c ON c.award_id = a.id "
+            "WHERE a.guild_id = ? AND a.user_id = ? ORDER BY a.id",
+        }
+        found: dict[str, object] = {}
+        for name, query in queries.items():
+            rows = [dict(row) for row in await self._db.fetch_all(query, (guild_id, user_id))]
+            if rows:
+                found[name] = rows
+        return found
 
     async def forget_member(self, tx: Transaction, guild_id: int, user_id: int) -> int:
-        """Privacy forget: the code (it stops matching new orders) and its orders."""
+        """Privacy forget: the code (it stops matching new orders), its orders, the link, the
+        preferences, the awards and the reward codes they were given."""
         deleted = await tx.execute_rowcount(
-            "DELETE FROM referral_order WHERE guild_id = ? AND referrer_id = ?", (guild_id, user_id)
+            "DELETE FROM reward_code WHERE award_id IN "
+            "(SELECT id FROM referral_award WHERE guild_id = ? AND user_id = ?)",
+            (guild_id, user_id),
         )
-        return deleted + await tx.execute_rowcount(
-            "DELETE FROM referral_code WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        await tx.execute(
+            "DELETE FROM scheduled_job WHERE kind = 'referral.reward' AND key IN "
+            "(SELECT CAST(id AS TEXT) FROM referral_award WHERE guild_id = ? AND user_id = ?)",
+            (guild_id, user_id),
         )
+        for table, column in (
+            ("referral_award", "user_id"),
+            ("referral_order", "referrer_id"),
+            ("referral_code", "user_id"),
+            ("referral_link", "user_id"),
+            ("referral_member", "user_id"),
+        ):
+            deleted += await tx.execute_rowcount(
+                f"DELETE FROM {table} WHERE guild_id = ? AND {column} = ?", (guild_id, user_id)
+            )
+        return deleted
 
     @staticmethod
     def _with_url(guild_id: int, user_id: int, code: str, template: str | None) -> ReferralCode:

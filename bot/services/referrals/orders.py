@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from typing import Literal
 
 from bot.db import Database, Transaction
 from bot.errors import DomainError
@@ -17,6 +19,9 @@ from bot.services.referrals.codes import normalize_code
 
 COLUMNS = ("order_id", "code", "amount", "currency", "created_at", "status")
 CUSTOMER_COLUMN = "customer_discord_id"
+EMAIL_COLUMN = "customer_email"  # hashed as it is read, never stored
+EMAIL_HASH_COLUMN = "customer_email_sha256"
+OPTIONAL_COLUMNS = (CUSTOMER_COLUMN, EMAIL_COLUMN, EMAIL_HASH_COLUMN)
 STATUSES = ("paid", "refunded", "cancelled")
 MAX_BYTES = 20 * 1024 * 1024
 BATCH = 500
@@ -36,6 +41,12 @@ class OrderRow:
     ordered_at: datetime
     status: str
     customer_id: int | None = None
+    customer_email_sha256: str | None = None
+
+
+def hash_email(email: str) -> str:
+    """The SHA-256 of an email as shops and members type it (case and spaces don't matter)."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,8 @@ class ImportReport:
     unchanged: int = 0
     rejected: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    #: Members whose credited orders changed (their milestones are checked after the import).
+    referrers: set[int] = field(default_factory=set)
 
     def reject(self, problem: RowProblem) -> None:
         """Count a rejected line, keeping the first few for the reply."""
@@ -79,7 +92,7 @@ def _minor_digits(currency: str) -> int:
 
 def parse_row(line: int, raw: dict[str, str | None], now: datetime) -> OrderRow | RowProblem:
     """Validate one CSV line."""
-    values = {key: (raw.get(key) or "").strip() for key in (*COLUMNS, CUSTOMER_COLUMN)}
+    values = {key: (raw.get(key) or "").strip() for key in (*COLUMNS, *OPTIONAL_COLUMNS)}
     if not values["order_id"] or len(values["order_id"]) > 64:
         return RowProblem(line, "referral.row.order_id", values["order_id"][:64])
     if not values["code"]:
@@ -110,6 +123,11 @@ def parse_row(line: int, raw: dict[str, str | None], now: datetime) -> OrderRow 
     customer = values[CUSTOMER_COLUMN]
     if customer and not customer.isdigit():
         return RowProblem(line, "referral.row.customer", customer[:32])
+    email_hash = values[EMAIL_HASH_COLUMN].lower() or None
+    if email_hash is not None and not _is_sha256(email_hash):
+        return RowProblem(line, "referral.row.email_hash", email_hash[:16])
+    if values[EMAIL_COLUMN]:
+        email_hash = hash_email(values[EMAIL_COLUMN])
     return OrderRow(
         line=line,
         order_id=values["order_id"],
@@ -119,7 +137,12 @@ def parse_row(line: int, raw: dict[str, str | None], now: datetime) -> OrderRow 
         ordered_at=ordered_at,
         status=status,
         customer_id=int(customer) if customer else None,
+        customer_email_sha256=email_hash,
     )
+
+
+def _is_sha256(text: str) -> bool:
+    return len(text) == 64 and all(ch in "0123456789abcdef" for ch in text)
 
 
 def read_csv(lines: Iterable[str], now: datetime) -> Iterator[OrderRow | RowProblem]:
@@ -146,20 +169,35 @@ class OrderLedger:
         self._clock = clock
 
     async def import_csv(self, guild_id: int, lines: Iterable[str]) -> ImportReport:
-        """Import a CSV stream in batches, one transaction per batch; memory stays flat."""
+        """Import a CSV stream; see import_rows."""
+        return await self.import_rows(guild_id, read_csv(lines, self._clock()), source="csv")
+
+    async def import_rows(
+        self,
+        guild_id: int,
+        rows: Iterable[OrderRow | RowProblem],
+        *,
+        source: Literal["csv", "webhook"],
+    ) -> ImportReport:
+        """The one import path (CSV files and store webhooks): validated rows are applied in
+        batches, one transaction per batch, so memory stays flat however long the stream is.
+
+        An order id seen twice in one import is an error for the second line; a known order id
+        from an earlier import updates that order's status (a refund reverses its credit).
+        """
         report = ImportReport()
         import_id = secrets.token_hex(8)
         batch: list[OrderRow] = []
-        for item in read_csv(lines, self._clock()):
+        for item in rows:
             if isinstance(item, RowProblem):
                 report.reject(item)
                 continue
             batch.append(item)
             if len(batch) >= BATCH:
-                await self._apply(guild_id, batch, import_id, "csv", report)
+                await self._apply(guild_id, batch, import_id, source, report)
                 batch = []
         if batch:
-            await self._apply(guild_id, batch, import_id, "csv", report)
+            await self._apply(guild_id, batch, import_id, source, report)
         report.problems.sort(key=lambda problem: problem.line)
         return report
 
@@ -184,11 +222,16 @@ class OrderLedger:
         now = iso(self._clock())
         async with self._db.transaction() as tx:
             owners = await _owners(tx, guild_id, {row.code for row in rows})
+            emails = await _email_hashes(tx, guild_id, set(owners.values()))
             for row in rows:
                 referrer = owners.get(row.code)
                 if referrer is None:
                     report.reject(RowProblem(row.line, "referral.row.unknown_code", row.code))
                     continue
+                own_order = row.customer_id == referrer or (
+                    row.customer_email_sha256 is not None
+                    and row.customer_email_sha256 == emails.get(referrer)
+                )
                 existing = await tx.fetch_one(
                     "SELECT status, import_id FROM referral_order "
                     "WHERE guild_id = ? AND order_id = ?",
@@ -212,7 +255,7 @@ class OrderLedger:
                             row.currency,
                             iso(row.ordered_at),
                             row.status,
-                            int(row.customer_id == referrer),
+                            int(own_order),
                             source,
                             import_id,
                             now,
@@ -220,6 +263,7 @@ class OrderLedger:
                         ),
                     )
                     report.added += 1
+                    report.referrers.add(referrer)
                     continue
                 await tx.execute(
                     "UPDATE referral_order SET status = ?, import_id = ?, updated_at = ? "
@@ -230,6 +274,7 @@ class OrderLedger:
                     report.unchanged += 1
                 else:
                     report.updated += 1
+                    report.referrers.add(referrer)
 
 
 async def _owners(tx: Transaction, guild_id: int, codes: set[str]) -> dict[str, int]:
@@ -241,3 +286,16 @@ async def _owners(tx: Transaction, guild_id: int, codes: set[str]) -> dict[str, 
         (guild_id, *codes),
     )
     return {row["code"]: int(row["user_id"]) for row in rows}
+
+
+async def _email_hashes(tx: Transaction, guild_id: int, members: set[int]) -> dict[int, str]:
+    """The email hashes the referrers registered with /referral me."""
+    if not members:
+        return {}
+    marks = ", ".join("?" * len(members))
+    rows = await tx.fetch_all(
+        f"SELECT user_id, email_sha256 FROM referral_member WHERE guild_id = ? "
+        f"AND email_sha256 IS NOT NULL AND user_id IN ({marks})",
+        (guild_id, *members),
+    )
+    return {int(row["user_id"]): row["email_sha256"] for row in rows}
