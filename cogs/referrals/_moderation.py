@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import io
 
 import discord
@@ -27,14 +28,21 @@ async def moderators_only(interaction: discord.Interaction[VouchBot]) -> discord
     return guild
 
 
-async def read_text(file: discord.Attachment, limit: int) -> str:
-    """An uploaded CSV as text: size checked before downloading, UTF-8 (with or without BOM)."""
+async def read_text(file: discord.Attachment, limit: int) -> io.TextIOWrapper:
+    """An uploaded CSV as a text stream: size checked before downloading, UTF-8 (with or
+    without BOM) checked before anything is imported. The file is decoded as it is read, so a
+    large import holds its bytes once rather than also as one big string."""
     if file.size > limit:
         raise DomainError("referral.import.too_big", limit=_mib(limit))
+    data = await file.read()
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        return (await file.read()).decode("utf-8-sig")
+        for start in range(0, len(data), 1 << 16):
+            decoder.decode(data[start : start + (1 << 16)])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise DomainError("referral.import.encoding") from None
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
 
 
 def _mib(limit: int) -> str:
@@ -58,8 +66,8 @@ class ModerationCommands(commands.Cog):
         if file.size > MAX_BYTES:
             raise DomainError("referral.import.too_big", limit=_mib(MAX_BYTES))
         await interaction.response.defer(ephemeral=True, thinking=True)
-        text = await read_text(file, MAX_BYTES)
-        report = await self.bot.services.orders.import_csv(guild.id, io.StringIO(text))
+        stream = await read_text(file, MAX_BYTES)
+        report = await self.bot.services.orders.import_csv(guild.id, stream)
         if report.referrers:
             self.bot.dispatch("referral_orders", guild.id, report.referrers)
         await interaction.followup.send(render_report(report, interaction.locale), ephemeral=True)
@@ -89,8 +97,8 @@ class ModerationCommands(commands.Cog):
         if file.size > CODES_MAX_BYTES:
             raise DomainError("referral.import.too_big", limit=_mib(CODES_MAX_BYTES))
         await interaction.response.defer(ephemeral=True, thinking=True)
-        text = await read_text(file, CODES_MAX_BYTES)
-        report = await self.bot.services.rewards.add_codes(guild.id, io.StringIO(text))
+        stream = await read_text(file, CODES_MAX_BYTES)
+        report = await self.bot.services.rewards.add_codes(guild.id, stream)
         if report.given:
             self.bot.jobs.poke()
         summary = t(

@@ -219,33 +219,31 @@ class OrderLedger:
         source: str,
         report: ImportReport,
     ) -> None:
+        """One batch in one transaction: one query for the orders already known, then one
+        executemany for the new orders and one for the status updates."""
         now = iso(self._clock())
         async with self._db.transaction() as tx:
             owners = await _owners(tx, guild_id, {row.code for row in rows})
             emails = await _email_hashes(tx, guild_id, set(owners.values()))
+            known = await _known_orders(tx, guild_id, {row.order_id for row in rows})
+            inserts: list[tuple[object, ...]] = []
+            updates: list[tuple[object, ...]] = []
             for row in rows:
                 referrer = owners.get(row.code)
                 if referrer is None:
                     report.reject(RowProblem(row.line, "referral.row.unknown_code", row.code))
                     continue
-                own_order = row.customer_id == referrer or (
-                    row.customer_email_sha256 is not None
-                    and row.customer_email_sha256 == emails.get(referrer)
-                )
-                existing = await tx.fetch_one(
-                    "SELECT status, import_id FROM referral_order "
-                    "WHERE guild_id = ? AND order_id = ?",
-                    (guild_id, row.order_id),
-                )
-                if existing is not None and existing["import_id"] == import_id:
+                existing = known.get(row.order_id)
+                if existing is not None and existing[1] == import_id:
                     report.reject(RowProblem(row.line, "referral.row.duplicate", row.order_id))
                     continue
+                known[row.order_id] = (row.status, import_id)  # a later line with it: duplicate
                 if existing is None:
-                    await tx.execute(
-                        "INSERT INTO referral_order (guild_id, order_id, code, referrer_id, "
-                        "amount_minor, currency, ordered_at, status, self_referral, source, "
-                        "import_id, imported_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    own_order = row.customer_id == referrer or (
+                        row.customer_email_sha256 is not None
+                        and row.customer_email_sha256 == emails.get(referrer)
+                    )
+                    inserts.append(
                         (
                             guild_id,
                             row.order_id,
@@ -260,21 +258,44 @@ class OrderLedger:
                             import_id,
                             now,
                             now,
-                        ),
+                        )
                     )
                     report.added += 1
                     report.referrers.add(referrer)
                     continue
-                await tx.execute(
-                    "UPDATE referral_order SET status = ?, import_id = ?, updated_at = ? "
-                    "WHERE guild_id = ? AND order_id = ?",
-                    (row.status, import_id, now, guild_id, row.order_id),
-                )
-                if existing["status"] == row.status:
+                updates.append((row.status, import_id, now, guild_id, row.order_id))
+                if existing[0] == row.status:
                     report.unchanged += 1
                 else:
                     report.updated += 1
                     report.referrers.add(referrer)
+            if inserts:
+                await tx.executemany(
+                    "INSERT INTO referral_order (guild_id, order_id, code, referrer_id, "
+                    "amount_minor, currency, ordered_at, status, self_referral, source, "
+                    "import_id, imported_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    inserts,
+                )
+            if updates:
+                await tx.executemany(
+                    "UPDATE referral_order SET status = ?, import_id = ?, updated_at = ? "
+                    "WHERE guild_id = ? AND order_id = ?",
+                    updates,
+                )
+
+
+async def _known_orders(
+    tx: Transaction, guild_id: int, order_ids: set[str]
+) -> dict[str, tuple[str, str]]:
+    """The orders of this batch already stored: order id -> (status, import id)."""
+    marks = ", ".join("?" * len(order_ids))
+    rows = await tx.fetch_all(
+        "SELECT order_id, status, import_id FROM referral_order "
+        f"WHERE guild_id = ? AND order_id IN ({marks})",
+        (guild_id, *order_ids),
+    )
+    return {row["order_id"]: (row["status"], row["import_id"]) for row in rows}
 
 
 async def _owners(tx: Transaction, guild_id: int, codes: set[str]) -> dict[str, int]:
