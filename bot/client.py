@@ -12,7 +12,7 @@ import discord
 import yarl
 from discord.ext import commands
 
-from bot.i18n import resolve_locale
+from bot.i18n import resolve_locale, t
 from bot.scheduler import JobRunner
 from bot.services import Services
 from bot.settings import Settings
@@ -30,6 +30,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.preferences",
     "cogs.membership",
     "cogs.referrals",
+    "cogs.sessions",
 )
 
 # Task names discord.py gives to the work it runs for us; awaited on shutdown so in-flight
@@ -131,6 +132,30 @@ class VouchBot(commands.Bot):
             return stored
         return await self.guild_locale(guild) if guild else resolve_locale(None)
 
+    async def dm(self, guild: discord.Guild, user_id: int, key: str, **params: object) -> bool:
+        """DM a person in their language (`guild` names the server in the text); False when
+        their DMs are closed or Discord fails. Callers decide the fallback."""
+        locale = await self.member_locale(user_id, guild)
+        try:
+            user = self.get_user(user_id) or await self.fetch_user(user_id)
+            await user.send(t(key, locale, guild=guild.name, **params))
+        except discord.HTTPException as error:
+            if not isinstance(error, discord.Forbidden | discord.NotFound):
+                log.warning("could not DM user %s (%s)", user_id, error.status)
+            return False
+        return True
+
+    async def log_line(self, guild: discord.Guild, key: str, **params: object) -> None:
+        """A line for the moderators in the log channel, in the server's language (if set)."""
+        config = await self.services.config.get(guild.id)
+        channel = guild.get_channel(config.channels.get("log", 0))
+        if isinstance(channel, discord.TextChannel):
+            locale = await self.guild_locale(guild)
+            try:
+                await channel.send(t(key, locale, **params))
+            except discord.HTTPException:
+                log.warning("could not post to the log channel of guild %s", guild.id)
+
     def in_flight(self) -> list[asyncio.Task[Any]]:
         """The commands, clicks and event handlers running now (other than the caller)."""
         current = asyncio.current_task()
@@ -150,8 +175,16 @@ class VouchBot(commands.Bot):
                 task.cancel()
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        """Modal submissions go to the ModalRouter (see `bot.ui.show_modal`)."""
+        """Modal submissions go to the ModalRouter (see `bot.ui.show_modal`); every interaction
+        tells us the language of the person's Discord client, used for their DMs until they
+        choose one with /language."""
         await self.modals.dispatch(interaction)
+        try:
+            await self.services.preferences.saw_locale(
+                interaction.user.id, interaction.locale.value
+            )
+        except Exception:
+            log.exception("could not remember the locale of user %s", interaction.user.id)
 
     async def on_ready(self) -> None:
         """Once the guild cache is full: (re)arm the durable jobs."""

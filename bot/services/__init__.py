@@ -21,6 +21,9 @@ from bot.services.referrals import (
     Rewards,
 )
 from bot.services.referrals.shopify import ShopifyWebhooks
+from bot.services.sessions.office_hours import OfficeHours
+from bot.services.sessions.questions import QuestionService
+from bot.services.sessions.schedule import SessionService
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class Services:
     rewards: Rewards
     referral_insight: ReferralInsight
     shopify: ShopifyWebhooks
+    sessions: SessionService
+    questions: QuestionService
+    office_hours: OfficeHours
     clock: Clock
 
     @classmethod
@@ -58,6 +64,12 @@ class Services:
         referral_codes = ReferralCodes(db, clock)
         privacy.register(referral_codes)
         orders = OrderLedger(db, clock)
+        sessions = SessionService(db, jobs, clock)
+        privacy.register(sessions)
+        questions = QuestionService(db, clock)
+        privacy.register(questions)
+        office_hours = OfficeHours(db, jobs, clock)
+        privacy.register(office_hours)
         return cls(
             db=db,
             config=GuildConfigService(db, clock),
@@ -75,5 +87,8 @@ class Services:
             rewards=Rewards(db, jobs, clock),
             referral_insight=ReferralInsight(db, clock),
             shopify=ShopifyWebhooks(db, orders, referral_codes, clock),
+            sessions=sessions,
+            questions=questions,
+            office_hours=office_hours,
             clock=clock,
         )

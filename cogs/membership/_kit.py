@@ -183,15 +183,7 @@ class MembershipKit:
 
     async def dm(self, guild: discord.Guild, user_id: int, key: str, **params: object) -> bool:
         """DM a person in their language; False when their DMs are closed or Discord fails."""
-        locale = await self.bot.member_locale(user_id, guild)
-        try:
-            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            await user.send(t(key, locale, guild=guild.name, **params))
-        except discord.HTTPException as error:
-            if not isinstance(error, discord.Forbidden | discord.NotFound):
-                log.warning("could not DM user %s (%s)", user_id, error.status)
-            return False
-        return True
+        return await self.bot.dm(guild, user_id, key, **params)
 
     async def post_fallback(
         self,
@@ -228,14 +220,7 @@ class MembershipKit:
 
     async def log(self, guild: discord.Guild, key: str, **params: object) -> None:
         """A line for the moderators in the log channel (if there is one)."""
-        config = await self.services.config.get(guild.id)
-        channel = guild.get_channel(config.channels.get("log", 0))
-        if isinstance(channel, discord.TextChannel):
-            locale = await self.bot.guild_locale(guild)
-            try:
-                await channel.send(t(key, locale, **params))
-            except discord.HTTPException:
-                log.warning("could not post to the log channel of guild %s", guild.id)
+        await self.bot.log_line(guild, key, **params)
 
     async def notice(self, guild: discord.Guild, permission: Text) -> None:
         """Tell the moderators once (per run) which permission the bot lacks; never retry."""

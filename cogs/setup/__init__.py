@@ -17,6 +17,7 @@ from cogs.setup._membership import TEXTS_MODAL_PATTERN, MembershipSetup, save_te
 from cogs.setup._referrals import ReferralSetup
 from cogs.setup._render import config_embed
 from cogs.setup._roles import check_role_to_hand_out
+from cogs.setup._sessions import SessionSetup
 
 ChannelPurpose = Literal["welcome", "introductions", "announcements", "feedback", "leaders", "log"]
 RolePurpose = Literal["newcomer", "member", "leader", "founder", "moderator"]
@@ -27,6 +28,7 @@ RolePurpose = Literal["newcomer", "member", "leader", "founder", "moderator"]
 class Setup(
     MembershipSetup,
     ReferralSetup,
+    SessionSetup,
     commands.GroupCog,
     group_name="setup",
     group_description="Configure Vouch for this server",

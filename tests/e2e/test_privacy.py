@@ -97,10 +97,13 @@ async def test_owner_confirms_and_data_is_gone(emulator: Emulator, harness: BotH
     rec = await click(emulator, msg, "forget", owner, by=owner, locale="fr")
     assert rec.ack is not None and rec.ack.type == 7  # the question is replaced in place
     edited = emulator.state.messages[msg.id]
-    assert edited.content == t("privacy.forget.done", "fr", count=1)
+    # Their language choice, and their client's language as last seen.
+    assert edited.content == t("privacy.forget.done", "fr", count=2)
     assert edited.components == []
     assert await harness.bot.services.preferences.language(owner) is None
-    assert (await export(harness, owner))["data"]["preferences"] == {}
+    # Only what this very export command shows again: the language of their Discord client.
+    prefs = (await export(harness, owner))["data"]["preferences"]
+    assert "language" not in prefs and set(prefs) <= {"client_language"}
 
 
 async def test_keep_deletes_nothing(emulator: Emulator, harness: BotHarness) -> None:
@@ -125,5 +128,6 @@ async def test_confirm_after_a_restart_still_works(emulator: Emulator, harness: 
 
     rec = await click(emulator, msg, "forget", owner, by=owner)
     assert rec.ack is not None and rec.ack.type == 7
-    assert emulator.state.messages[msg.id].content == t("privacy.forget.done", "en-US", count=1)
+    done = t("privacy.forget.done", "en-US", count=2)  # choice + client language seen
+    assert emulator.state.messages[msg.id].content == done
     assert await bot.services.preferences.language(owner) is None

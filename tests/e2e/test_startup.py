@@ -16,6 +16,8 @@ COMMANDS = {
     "language",
     "introduce",
     "introductions",
+    "session",
+    "notifications",
     "waitlist",
     "members",
     "referral",

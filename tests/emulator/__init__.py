@@ -8,9 +8,39 @@ from .records import Ack, InteractionRecord
 from .rules import DiscordError
 from .server import Emulator
 from .snowflake import Intents, P
-from .state import Attachment, Channel, Guild, Invite, Member, Message, Role, ScheduledEvent, User
+from .state import (
+    ANNOUNCEMENT,
+    ANNOUNCEMENT_THREAD,
+    CATEGORY,
+    FORUM,
+    PRIVATE_THREAD,
+    PUBLIC_THREAD,
+    STAGE,
+    TEXT,
+    VOICE,
+    Attachment,
+    Channel,
+    Guild,
+    Invite,
+    Member,
+    Message,
+    Role,
+    ScheduledEvent,
+    ThreadInfo,
+    User,
+    VoiceState,
+)
 
 __all__ = [
+    "ANNOUNCEMENT",
+    "ANNOUNCEMENT_THREAD",
+    "CATEGORY",
+    "FORUM",
+    "PRIVATE_THREAD",
+    "PUBLIC_THREAD",
+    "STAGE",
+    "TEXT",
+    "VOICE",
     "Ack",
     "Attachment",
     "Channel",
@@ -28,6 +58,8 @@ __all__ = [
     "Role",
     "ScheduledEvent",
     "StandardGuild",
+    "ThreadInfo",
     "UploadedFile",
     "User",
+    "VoiceState",
 ]

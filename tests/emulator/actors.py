@@ -8,13 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import messaging, payloads
+from . import messaging, payloads, threads
 from .emulator import EmulatorCore
-from .routes_invites_events import new_code
+from .routes_invites_events import apply_edit, event_deleted, event_updated, new_code
 from .snowflake import P, utcnow
 from .state import (
     CATEGORY,
     DID_REJOIN,
+    STAGE,
     TEXT,
     Channel,
     Guild,
@@ -133,6 +134,29 @@ class ActorsMixin(EmulatorCore):
             ids.append(user.id)
         return ids
 
+    async def create_channel(
+        self,
+        guild_id: int,
+        name: str,
+        type: int = TEXT,
+        *,
+        parent_id: int | None = None,
+        **kw: Any,
+    ) -> Channel:
+        """A human creates a channel of any type (TEXT, VOICE, STAGE, FORUM, ANNOUNCEMENT,
+        CATEGORY from tests.emulator): CHANNEL_CREATE. Before the bot connects it simply
+        appears in GUILD_CREATE."""
+        guild = self.state.guilds[guild_id]
+        channel = self.state.add_channel(guild, name, type, parent_id=parent_id, **kw)
+        await self.dispatch("CHANNEL_CREATE", payloads.channel(self.state, channel))
+        return channel
+
+    async def create_stage_channel(
+        self, guild_id: int, name: str = "Stage", *, parent_id: int | None = None, **kw: Any
+    ) -> Channel:
+        """A stage channel (type 13): CHANNEL_CREATE."""
+        return await self.create_channel(guild_id, name, STAGE, parent_id=parent_id, **kw)
+
     async def announce_guild(self, guild_id: int) -> None:
         """Send GUILD_CREATE for a guild made after the bot connected (bot joined it)."""
         guild = self.state.guilds[guild_id]
@@ -190,7 +214,10 @@ class ActorsMixin(EmulatorCore):
 
     async def member_leave(self, guild_id: int, user_id: int) -> None:
         """A member leaves: GUILD_MEMBER_REMOVE."""
+        from .voice import disconnect_voice
+
         guild = self.state.guilds[guild_id]
+        await disconnect_voice(self, guild, user_id)
         del guild.members[user_id]
         guild.former_member_ids.add(user_id)
         await self.dispatch(
@@ -308,3 +335,110 @@ class ActorsMixin(EmulatorCore):
                 "guild_id": str(guild_id),
             },
         )
+
+    def _event(self, guild_id: int, event_id: int) -> ScheduledEvent:
+        return self.state.guilds[guild_id].events[event_id]
+
+    async def set_scheduled_event_status(
+        self, guild_id: int, event_id: int, status: int
+    ) -> ScheduledEvent:
+        """A human changes an event's status in Discord's UI (1 scheduled → 2 active or
+        4 cancelled, 2 → 3 completed; others raise DiscordError 50035, as the API does):
+        GUILD_SCHEDULED_EVENT_UPDATE with the full event."""
+        event = self._event(guild_id, event_id)
+        apply_edit(event, {"status": status})
+        await event_updated(self, event)
+        return event
+
+    async def start_event(self, guild_id: int, event_id: int) -> ScheduledEvent:
+        """ "Start event": status 2 (active)."""
+        return await self.set_scheduled_event_status(guild_id, event_id, 2)
+
+    async def end_event(self, guild_id: int, event_id: int) -> ScheduledEvent:
+        """ "End event": status 3 (completed)."""
+        return await self.set_scheduled_event_status(guild_id, event_id, 3)
+
+    async def cancel_event(self, guild_id: int, event_id: int) -> ScheduledEvent:
+        """ "Cancel event": status 4 (cancelled)."""
+        return await self.set_scheduled_event_status(guild_id, event_id, 4)
+
+    async def edit_scheduled_event(
+        self,
+        guild_id: int,
+        event_id: int,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        location: str | None = None,
+    ) -> ScheduledEvent:
+        """A human edits an event's details: GUILD_SCHEDULED_EVENT_UPDATE."""
+        event = self._event(guild_id, event_id)
+        body: dict[str, Any] = {}
+        if name is not None:
+            body["name"] = name
+        if description is not None:
+            body["description"] = description
+        if start is not None:
+            body["scheduled_start_time"] = start.isoformat()
+        if end is not None:
+            body["scheduled_end_time"] = end.isoformat()
+        if location is not None:
+            body["entity_metadata"] = {"location": location}
+        apply_edit(event, body)
+        await event_updated(self, event)
+        return event
+
+    async def delete_scheduled_event(self, guild_id: int, event_id: int) -> None:
+        """A human deletes an event: GUILD_SCHEDULED_EVENT_DELETE with the full event."""
+        guild = self.state.guilds[guild_id]
+        await event_deleted(self, guild, guild.events[event_id])
+
+    # -- threads ----------------------------------------------------------------------------
+    async def start_thread(
+        self,
+        channel_id: int,
+        user_id: int,
+        name: str,
+        *,
+        message_id: int | None = None,
+        type: int | None = None,
+        content: str | None = None,
+        auto_archive_duration: int = 4320,
+        invitable: bool = True,
+    ) -> Channel:
+        """A human starts a thread: on a message (`message_id`), without one (`type` 11 or 12,
+        default 11 here since the UI's default is public), or a forum post (`content` is the
+        starter message). Same rules and events as the REST route (THREAD_CREATE, ...)."""
+        parent = self.state.channels[channel_id]
+        body: dict[str, Any] = {"name": name, "auto_archive_duration": auto_archive_duration}
+        if message_id is not None:
+            return await threads.start_from_message(
+                self, parent, self.state.messages[message_id], user_id, body
+            )
+        if content is not None:
+            body["message"] = {"content": content}
+        body["type"] = type if type is not None else 11
+        body["invitable"] = invitable
+        thread, _ = await threads.start_without_message(self, parent, user_id, body)
+        return thread
+
+    async def join_thread(self, thread_id: int, user_id: int) -> None:
+        """A user joins a thread: THREAD_MEMBERS_UPDATE."""
+        await threads.add_member(self, self.state.channels[thread_id], user_id)
+
+    async def leave_thread(self, thread_id: int, user_id: int) -> None:
+        """A user leaves a thread: THREAD_MEMBERS_UPDATE."""
+        await threads.remove_member(self, self.state.channels[thread_id], user_id)
+
+    async def edit_thread(self, thread_id: int, user_id: int, **changes: Any) -> Channel:
+        """A user (owner or moderator) edits a thread (name=, archived=, locked=, ...):
+        THREAD_UPDATE."""
+        thread = self.state.channels[thread_id]
+        await threads.edit_thread(self, thread, user_id, changes)
+        return thread
+
+    async def delete_thread(self, thread_id: int) -> None:
+        """A moderator deletes a thread: THREAD_DELETE."""
+        await threads.delete_thread(self, self.state.channels[thread_id])

@@ -13,7 +13,7 @@ from aiohttp import web
 from .gateway import Gateway
 from .recording import Fault, RecordedCall, Waiters
 from .snowflake import Intents
-from .state import Message, State, User
+from .state import Channel, Message, State, User
 
 JSON = dict[str, Any]
 
@@ -29,6 +29,7 @@ class EmulatorCore:
         self.token_lifetime = token_lifetime
         self.app_owner: User = self.state.add_user("vouch_owner", global_name="Vouch Owner")
         self.bot_user: User = self.state.add_user(bot_name.lower(), bot=True, global_name=None)
+        self.state.bot_user_id = self.bot_user.id
         self.application_id: int = self.bot_user.id
         self.application_name = bot_name
         # GATEWAY_GUILD_MEMBERS_LIMITED, GATEWAY_MESSAGE_CONTENT_LIMITED, COMMAND_BADGE
@@ -42,6 +43,9 @@ class EmulatorCore:
         self.expected_unhandled: list[str] = []
         self.faults: list[Fault] = []
         self.messages_log: list[Message] = []
+        #: Every thread created (by the bot through REST, or by an actor), in order.
+        self.threads_log: list[Channel] = []
+        self.thread_waiters: Waiters[Channel] = Waiters()
         self.call_waiters: Waiters[RecordedCall] = Waiters()
         self.message_waiters: Waiters[Message] = Waiters()
         self.gateway = Gateway(self)
@@ -186,6 +190,36 @@ class EmulatorCore:
             if ok(msg):
                 return msg
         return await asyncio.wait_for(self.message_waiters.add(ok), timeout)
+
+    async def wait_for_thread(
+        self,
+        parent_id: int | None = None,
+        predicate: Callable[[Channel], bool] | None = None,
+        timeout: float = 5.0,
+        *,
+        after: int = 0,
+    ) -> Channel:
+        """First thread (index in `threads_log` >= `after`) under `parent_id` matching."""
+
+        def ok(t: Channel) -> bool:
+            return (parent_id is None or t.parent_id == parent_id) and (
+                predicate is None or predicate(t)
+            )
+
+        for thread in self.threads_log[after:]:
+            if ok(thread):
+                return thread
+        return await asyncio.wait_for(self.thread_waiters.add(ok), timeout)
+
+    def threads_in(self, parent_id: int) -> list[Channel]:
+        """Live threads created under a channel, oldest first."""
+        return [
+            t for t in self.threads_log if t.parent_id == parent_id and t.id in self.state.channels
+        ]
+
+    def thread_messages(self, thread_id: int) -> list[Message]:
+        """Live messages of a thread (a forum post's starter message first)."""
+        return sorted(self.state.channel_messages(thread_id), key=lambda m: m.id)
 
     def dms_to(self, user_id: int) -> list[Message]:
         """Messages the bot sent in its DM channel with `user_id`."""

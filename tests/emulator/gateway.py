@@ -31,6 +31,13 @@ EVENT_INTENTS = {
     "GUILD_SCHEDULED_EVENT_CREATE": Intents.GUILD_SCHEDULED_EVENTS,
     "GUILD_SCHEDULED_EVENT_UPDATE": Intents.GUILD_SCHEDULED_EVENTS,
     "GUILD_SCHEDULED_EVENT_DELETE": Intents.GUILD_SCHEDULED_EVENTS,
+    "VOICE_STATE_UPDATE": Intents.GUILD_VOICE_STATES,
+    "THREAD_CREATE": Intents.GUILDS,
+    "THREAD_UPDATE": Intents.GUILDS,
+    "THREAD_DELETE": Intents.GUILDS,
+    "THREAD_LIST_SYNC": Intents.GUILDS,
+    "THREAD_MEMBER_UPDATE": Intents.GUILDS,
+    "THREAD_MEMBERS_UPDATE": Intents.GUILDS,
 }
 CHUNK_SIZE = 1000
 
@@ -106,10 +113,23 @@ class Gateway:
         for session in list(self.sessions.values()):
             if session.invalid or (need is not None and not session.intents & need):
                 continue
-            await self._send_dispatch(session, event, self._filter_content(session, event, data))
+            filtered = self._filter_content(session, event, data)
+            if filtered is not None:
+                await self._send_dispatch(session, event, filtered)
 
-    def _filter_content(self, session: Session, event: str, data: JSON) -> JSON:
-        """Without MESSAGE_CONTENT, other users' guild messages arrive with empty content."""
+    def _filter_content(self, session: Session, event: str, data: JSON) -> JSON | None:
+        """Intent-dependent parts: without MESSAGE_CONTENT, other users' guild messages arrive
+        with empty content; without GUILD_VOICE_STATES, GUILD_CREATE has no voice states;
+        without GUILD_MEMBERS, THREAD_MEMBERS_UPDATE comes only when the bot itself is added
+        or removed (None: not sent)."""
+        if event == "GUILD_CREATE" and not session.intents & Intents.GUILD_VOICE_STATES:
+            return {**data, "voice_states": []}
+        if event == "THREAD_MEMBERS_UPDATE" and not session.intents & Intents.GUILD_MEMBERS:
+            me = str(self.emu.bot_user.id)
+            added = [m.get("user_id") for m in data.get("added_members", [])]
+            if me not in added and me not in data.get("removed_member_ids", []):
+                return None
+            return data
         if (
             event not in ("MESSAGE_CREATE", "MESSAGE_UPDATE")
             or session.intents & Intents.MESSAGE_CONTENT
@@ -208,10 +228,11 @@ class Gateway:
             )
             if not all_members and len(g.members) > 1:
                 session.pending_chunks.add(g.id)
+            create = payloads.guild_create(
+                emu.state, g, emu.bot_user.id, all_members=bool(all_members)
+            )
             await self._send_dispatch(
-                session,
-                "GUILD_CREATE",
-                payloads.guild_create(emu.state, g, emu.bot_user.id, all_members=bool(all_members)),
+                session, "GUILD_CREATE", self._filter_content(session, "GUILD_CREATE", create) or {}
             )
         session.creates_sent = True
         if not session.intents & Intents.GUILD_MEMBERS or not emu.expect_chunk_requests:

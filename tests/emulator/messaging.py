@@ -77,8 +77,14 @@ async def create_message(
     webhook_id: int | None = None,
     interaction_metadata: JSON | None = None,
     loading: bool = False,
+    message_id: int | None = None,
 ) -> Message:
-    """Validate, store and announce (MESSAGE_CREATE unless ephemeral) a new message."""
+    """Validate, store and announce (MESSAGE_CREATE unless ephemeral) a new message.
+
+    In a thread the author becomes a thread member (THREAD_MEMBERS_UPDATE) and the thread's
+    message counters grow (a forum post's starter message, whose id is the thread's, does
+    not count).
+    """
     check_message(body)
     flags = int(body.get("flags") or 0)
     if not loading:
@@ -105,7 +111,7 @@ async def create_message(
                 violation="reply to unknown message",
             )
     msg = Message(
-        emu.state.ids.make(),
+        message_id or emu.state.ids.make(),
         channel.id,
         channel.guild_id,
         author_id,
@@ -124,6 +130,13 @@ async def create_message(
     emu.state.messages[msg.id] = msg
     channel.last_message_id = msg.id
     emu.messages_log.append(msg)
+    if channel.thread is not None and not msg.ephemeral:
+        from .threads import add_member
+
+        if msg.id != channel.id:
+            channel.thread.message_count += 1
+            channel.thread.total_message_sent += 1
+        await add_member(emu, channel, author_id)
     if not msg.ephemeral:
         await emu.dispatch("MESSAGE_CREATE", payloads.message(emu.state, msg, gateway=True))
     emu.message_waiters.notify(msg)
@@ -163,6 +176,9 @@ async def delete_message(emu: EmulatorCore, msg: Message) -> None:
     msg.deleted = True
     if msg.ephemeral:
         return
+    thread = emu.state.channels.get(msg.channel_id)
+    if thread is not None and thread.thread is not None and msg.id != thread.id:
+        thread.thread.message_count = max(0, thread.thread.message_count - 1)
     data: JSON = {"id": str(msg.id), "channel_id": str(msg.channel_id)}
     if msg.guild_id is not None:
         data["guild_id"] = str(msg.guild_id)

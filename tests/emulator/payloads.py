@@ -9,6 +9,7 @@ from .state import (
     CATEGORY,
     DM,
     FORUM,
+    PRIVATE_THREAD,
     STAGE,
     VOICE,
     Attachment,
@@ -21,6 +22,7 @@ from .state import (
     ScheduledEvent,
     State,
     User,
+    VoiceState,
 )
 
 JSON = dict[str, Any]
@@ -96,8 +98,85 @@ def overwrites(c: Channel) -> list[JSON]:
     ]
 
 
+def thread_member(
+    state: State, thread: Channel, user_id: int, *, in_guild_create: bool = False
+) -> JSON:
+    """Thread member object (GUILD_CREATE's omits `id` and `user_id`)."""
+    assert thread.thread is not None
+    data: JSON = {"join_timestamp": iso(thread.thread.members[user_id]), "flags": 1}
+    if not in_guild_create:
+        data = {"id": str(thread.id), "user_id": str(user_id), **data}
+    return data
+
+
+def thread(state: State, c: Channel, *, in_guild_create: bool = False) -> JSON:
+    """Thread channel object (types 10, 11, 12); `member` is the bot's thread member, if any."""
+    info = c.thread
+    assert info is not None and c.guild_id is not None
+    meta: JSON = {
+        "archived": info.archived,
+        "auto_archive_duration": info.auto_archive_duration,
+        "archive_timestamp": iso(info.archive_timestamp),
+        "locked": info.locked,
+        "create_timestamp": iso(info.created_at),
+    }
+    if c.type == PRIVATE_THREAD:
+        meta["invitable"] = info.invitable
+    data: JSON = {
+        "id": str(c.id),
+        "type": c.type,
+        "guild_id": str(c.guild_id),
+        "parent_id": str(c.parent_id),
+        "owner_id": str(info.owner_id),
+        "name": c.name,
+        "last_message_id": str(c.last_message_id) if c.last_message_id else None,
+        "rate_limit_per_user": c.rate_limit_per_user,
+        "flags": 0,
+        "message_count": info.message_count,
+        "total_message_sent": info.total_message_sent,
+        "member_count": min(len(info.members), 50),
+        "thread_metadata": meta,
+    }
+    parent = state.channels.get(c.parent_id or 0)
+    if parent is not None and parent.type == FORUM:
+        data["applied_tags"] = [str(t) for t in info.applied_tags]
+    bot_id = state.bot_user_id
+    if bot_id is not None and bot_id in info.members:
+        data["member"] = thread_member(state, c, bot_id, in_guild_create=in_guild_create)
+    return data
+
+
+def voice_state(state: State, g: Guild, vs: VoiceState, *, in_guild_create: bool = False) -> JSON:
+    """Voice state; GUILD_CREATE's lack guild_id and member, VOICE_STATE_UPDATE's carry both."""
+    data: JSON = {
+        "channel_id": str(vs.channel_id),
+        "user_id": str(vs.user_id),
+        "session_id": vs.session_id,
+        "deaf": vs.deaf,
+        "mute": vs.mute,
+        "self_deaf": vs.self_deaf,
+        "self_mute": vs.self_mute,
+        "self_video": vs.self_video,
+        "suppress": vs.suppress,
+        "request_to_speak_timestamp": vs.request_to_speak_timestamp,
+    }
+    if vs.self_stream:
+        data["self_stream"] = True
+    if not in_guild_create:
+        data["guild_id"] = str(g.id)
+        if vs.user_id in g.members:
+            data["member"] = {
+                **member(state, g.members[vs.user_id]),
+                "deaf": vs.deaf,
+                "mute": vs.mute,
+            }
+    return data
+
+
 def channel(state: State, c: Channel) -> JSON:
     """Channel object for every supported type."""
+    if c.thread is not None:
+        return thread(state, c)
     last = str(c.last_message_id) if c.last_message_id else None
     if c.type == DM:
         return {
@@ -216,10 +295,16 @@ def guild_create(state: State, g: Guild, bot_id: int, *, all_members: bool) -> J
         large=len(g.members) > 250,
         unavailable=False,
         member_count=len(g.members),
-        voice_states=[],
+        voice_states=[
+            voice_state(state, g, vs, in_guild_create=True) for vs in g.voice_states.values()
+        ],
         members=[member(state, m) for m in members],
         channels=[channel(state, c) for c in state.guild_channels(g)],
-        threads=[],
+        threads=[
+            thread(state, t, in_guild_create=True)
+            for t in state.guild_threads(g, active_only=True)
+            if state.channel_permissions(t, bot_id)
+        ],
         presences=[],
         stage_instances=[],
         guild_scheduled_events=[scheduled_event(state, e) for e in g.events.values()],
@@ -279,6 +364,9 @@ def message(state: State, m: Message, *, gateway: bool = False) -> JSON:
         data["interaction_metadata"] = m.interaction_metadata
     if m.message_reference is not None:
         data["message_reference"] = m.message_reference
+    started = state.channels.get(m.id)
+    if started is not None and started.thread is not None and started.parent_id == m.channel_id:
+        data["thread"] = thread(state, started)
     if gateway and m.guild_id is not None:
         data["guild_id"] = str(m.guild_id)
         g = state.guilds.get(m.guild_id)

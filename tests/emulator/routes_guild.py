@@ -6,11 +6,12 @@ from typing import Any
 
 from aiohttp import web
 
-from . import payloads
+from . import payloads, threads
 from .rest_app import Routes, RouteSpec, json_response, no_content
 from .rules import DiscordError, FormErrors, missing_permissions
 from .snowflake import Intents, P
 from .state import CATEGORY, DM, Channel, Guild, Member, Overwrite, Role
+from .voice import disconnect_voice
 
 SUPPORTED_TYPES = (0, 2, 4, 5, 13, 15)
 
@@ -123,12 +124,20 @@ class GuildRoutes(Routes):
         return json_response(data, 201)
 
     async def get_channel(self, request: web.Request) -> web.Response:
-        """One channel."""
-        return json_response(payloads.channel(self.state, self.channel(request)))
+        """One channel or thread (a private thread only if the bot can see it)."""
+        channel = self.channel(request)
+        if channel.thread is not None and not (
+            self.state.channel_permissions(channel, self.emu.bot_user.id) & P.VIEW_CHANNEL
+        ):
+            raise DiscordError(403, 50001, "Missing Access", violation="private thread not visible")
+        return json_response(payloads.channel(self.state, channel))
 
     async def edit_channel(self, request: web.Request) -> web.Response:
         """Edit a channel; CHANNEL_UPDATE."""
         guild, channel = self._guild_channel(request)
+        if channel.thread is not None:
+            await threads.edit_thread(self.emu, channel, self.emu.bot_user.id, self.body(request))
+            return json_response(payloads.thread(self.state, channel))
         self.require(guild, P.MANAGE_CHANNELS, "edit channel needs Manage Channels", channel)
         body = self.body(request)
         for key in (
@@ -156,10 +165,21 @@ class GuildRoutes(Routes):
         if channel.type == DM:
             return json_response(payloads.channel(self.state, channel))
         guild = self.state.guilds[channel.guild_id or 0]
+        if channel.thread is not None:
+            self.require(guild, P.MANAGE_THREADS, "delete thread needs Manage Threads", channel)
+            data = payloads.thread(self.state, channel)
+            await threads.delete_thread(self.emu, channel)
+            return json_response(data)
         self.require(guild, P.MANAGE_CHANNELS, "delete channel needs Manage Channels", channel)
         data = payloads.channel(self.state, channel)
+        for user_id in [u for u, v in guild.voice_states.items() if v.channel_id == channel.id]:
+            await disconnect_voice(self.emu, guild, user_id)
         guild.channel_ids.remove(channel.id)
         del self.state.channels[channel.id]
+        for thread in self.state.guild_threads(guild):
+            if thread.parent_id == channel.id:  # gone with the parent, no THREAD_DELETE
+                guild.thread_ids.remove(thread.id)
+                del self.state.channels[thread.id]
         await self.emu.dispatch("CHANNEL_DELETE", data)
         return json_response(data)
 
@@ -366,6 +386,7 @@ class GuildRoutes(Routes):
         self.require(guild, P.KICK_MEMBERS, "kick needs Kick Members")
         member = self.member(guild, request)
         self._above_target(guild, member, "kick")
+        await disconnect_voice(self.emu, guild, member.user_id)
         del guild.members[member.user_id]
         guild.former_member_ids.add(member.user_id)
         await self.emu.dispatch(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -14,12 +14,68 @@ from .rules import DiscordError, FormErrors, missing_permissions, unknown
 from .snowflake import P, parse_iso, utcnow
 from .state import STAGE, VOICE, Guild, Invite, ScheduledEvent
 
+if TYPE_CHECKING:
+    from .emulator import EmulatorCore
+
 TRANSITIONS = {(1, 2), (1, 4), (2, 3)}
 
 
 def new_code() -> str:
     """A random invite code."""
     return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(8))
+
+
+def set_status(event: ScheduledEvent, status: int) -> None:
+    """Change an event's status; only scheduled→active/cancelled and active→completed exist."""
+    if status == event.status:
+        return
+    if (event.status, status) not in TRANSITIONS:
+        raise DiscordError(
+            400,
+            50035,
+            "Invalid Form Body",
+            errors={
+                "status": {
+                    "_errors": [
+                        {
+                            "code": "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
+                            "message": "Invalid status transition",
+                        }
+                    ]
+                }
+            },
+            violation=f"event status {event.status} -> {status}",
+        )
+    event.status = status
+
+
+def apply_edit(event: ScheduledEvent, body: dict[str, Any]) -> None:
+    """Apply an edit body (status first, then fields) to an event."""
+    if "status" in body:
+        set_status(event, int(body["status"]))
+    for key in ("name", "description", "scheduled_start_time", "scheduled_end_time"):
+        if key in body:
+            setattr(event, key, body[key])
+    if "entity_type" in body:
+        event.entity_type = int(body["entity_type"])
+    if "channel_id" in body:
+        event.channel_id = int(body["channel_id"]) if body["channel_id"] else None
+    if "entity_metadata" in body:
+        event.location = (body["entity_metadata"] or {}).get("location")
+
+
+async def event_updated(emu: EmulatorCore, event: ScheduledEvent) -> dict[str, Any]:
+    """GUILD_SCHEDULED_EVENT_UPDATE with the full event; returns the payload."""
+    data = payloads.scheduled_event(emu.state, event)
+    await emu.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", data)
+    return data
+
+
+async def event_deleted(emu: EmulatorCore, guild: Guild, event: ScheduledEvent) -> None:
+    """Drop the event; GUILD_SCHEDULED_EVENT_DELETE with the full event."""
+    data = payloads.scheduled_event(emu.state, event)
+    del guild.events[event.id]
+    await emu.dispatch("GUILD_SCHEDULED_EVENT_DELETE", data)
 
 
 class InviteRoutes(Routes):
@@ -275,46 +331,14 @@ class EventRoutes(Routes):
         if "entity_metadata" not in body and body.get("entity_type") not in (None, 3):
             merged["entity_metadata"] = None
         self._validate(guild, merged, creating=False)
-        if "status" in body and int(body["status"]) != event.status:
-            if (event.status, int(body["status"])) not in TRANSITIONS:
-                raise DiscordError(
-                    400,
-                    50035,
-                    "Invalid Form Body",
-                    errors={
-                        "status": {
-                            "_errors": [
-                                {
-                                    "code": "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
-                                    "message": "Invalid status transition",
-                                }
-                            ]
-                        }
-                    },
-                    violation=f"event status {event.status} -> {body['status']}",
-                )
-            event.status = int(body["status"])
-        for key in ("name", "description", "scheduled_start_time", "scheduled_end_time"):
-            if key in body:
-                setattr(event, key, body[key])
-        if "entity_type" in body:
-            event.entity_type = int(body["entity_type"])
-        if "channel_id" in body:
-            event.channel_id = int(body["channel_id"]) if body["channel_id"] else None
-        if "entity_metadata" in body:
-            event.location = (body["entity_metadata"] or {}).get("location")
-        data = self._payload(event)
-        await self.emu.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", data)
-        return json_response(data)
+        apply_edit(event, body)
+        return json_response(await event_updated(self.emu, event))
 
     async def delete(self, request: web.Request) -> web.Response:
         """Delete an event; GUILD_SCHEDULED_EVENT_DELETE."""
         guild = self.guild(request)
         self._require(guild)
-        event = self._event(guild, request)
-        data = self._payload(event)
-        del guild.events[event.id]
-        await self.emu.dispatch("GUILD_SCHEDULED_EVENT_DELETE", data)
+        await event_deleted(self.emu, guild, self._event(guild, request))
         return no_content()
 
     async def users(self, request: web.Request) -> web.Response:

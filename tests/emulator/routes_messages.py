@@ -7,7 +7,7 @@ from aiohttp import web
 from . import messaging, payloads
 from .rest_app import Routes, RouteSpec, json_response, no_content
 from .rules import DiscordError, missing_permissions, unknown
-from .snowflake import P
+from .snowflake import P, utcnow
 from .state import DM, Channel, Message
 
 
@@ -55,7 +55,9 @@ class MessageRoutes(Routes):
         else:
             self._can_read(channel)
             perms = self.state.channel_permissions(channel, self.emu.bot_user.id)
-            if not perms & P.SEND_MESSAGES:
+            if channel.thread is not None:
+                await self._thread_gate(channel, perms)
+            elif not perms & P.SEND_MESSAGES:
                 raise missing_permissions(f"Send Messages in #{channel.name}")
             if files and not perms & P.ATTACH_FILES:
                 raise missing_permissions(f"Attach Files in #{channel.name}")
@@ -65,6 +67,22 @@ class MessageRoutes(Routes):
             self.emu, channel, self.emu.bot_user.id, body, files, type=msg_type
         )
         return json_response(payloads.message(self.state, msg))
+
+    async def _thread_gate(self, thread: Channel, perms: int) -> None:
+        """Threads need Send Messages in Threads; a locked thread needs Manage Threads; an
+        archived (unlocked) thread is unarchived by the message (THREAD_UPDATE)."""
+        info = thread.thread
+        assert info is not None
+        if not perms & P.SEND_MESSAGES_IN_THREADS:
+            raise missing_permissions(f"Send Messages in Threads in thread {thread.name!r}")
+        if info.locked and not perms & P.MANAGE_THREADS:
+            raise DiscordError(
+                403, 160005, "Thread is locked", violation=f"message in locked {thread.name!r}"
+            )
+        if info.archived:
+            info.archived = False
+            info.archive_timestamp = utcnow()
+            await self.emu.dispatch("THREAD_UPDATE", payloads.thread(self.state, thread))
 
     async def list(self, request: web.Request) -> web.Response:
         """History, newest first (limit, before, after)."""

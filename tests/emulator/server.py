@@ -15,9 +15,11 @@ from .routes_guild import GuildRoutes
 from .routes_interactions import InteractionRoutes
 from .routes_invites_events import EventRoutes, InviteRoutes
 from .routes_messages import MessageRoutes
+from .threads import ThreadRoutes
+from .voice import VoiceMixin
 
 
-class Emulator(InteractionsMixin, ActorsMixin):
+class Emulator(InteractionsMixin, ActorsMixin, VoiceMixin):
     """A fake Discord on 127.0.0.1 that the unmodified discord.py client talks to.
 
     Usage: ``async with Emulator() as emu: ...`` or the ``emulator`` pytest fixture.
@@ -36,6 +38,7 @@ class Emulator(InteractionsMixin, ActorsMixin):
             InteractionRoutes(self),
             InviteRoutes(self),
             EventRoutes(self),
+            ThreadRoutes(self),
         ]
         return build_app(self, groups, self.gateway.handle)
 

@@ -10,7 +10,10 @@ from typing import Any
 from .snowflake import P, SnowflakeFactory, utcnow
 
 TEXT, DM, VOICE, CATEGORY, ANNOUNCEMENT, STAGE, FORUM = 0, 1, 2, 4, 5, 13, 15
+ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD = 10, 11, 12
+THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
 DID_REJOIN = 1 << 0
+HAS_THREAD = 1 << 5
 
 
 @dataclass(slots=True)
@@ -53,8 +56,26 @@ class Overwrite:
 
 
 @dataclass(slots=True)
+class ThreadInfo:
+    """Thread-only data of a thread channel (types 10, 11, 12)."""
+
+    owner_id: int
+    auto_archive_duration: int = 4320
+    archived: bool = False
+    locked: bool = False
+    invitable: bool = True
+    created_at: dt.datetime = field(default_factory=utcnow)
+    archive_timestamp: dt.datetime = field(default_factory=utcnow)
+    message_count: int = 0
+    total_message_sent: int = 0
+    #: Thread members: user id -> join time.
+    members: dict[int, dt.datetime] = field(default_factory=dict)
+    applied_tags: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Channel:
-    """A guild channel or a DM channel."""
+    """A guild channel, a thread (`thread` is set) or a DM channel."""
 
     id: int
     type: int
@@ -70,6 +91,12 @@ class Channel:
     rate_limit_per_user: int = 0
     bitrate: int = 64000
     user_limit: int = 0
+    thread: ThreadInfo | None = None
+
+    @property
+    def is_thread(self) -> bool:
+        """Whether this is a thread (announcement, public or private)."""
+        return self.thread is not None
 
 
 @dataclass(slots=True)
@@ -188,6 +215,23 @@ class ScheduledEvent:
 
 
 @dataclass(slots=True)
+class VoiceState:
+    """A user's connection to a voice or stage channel."""
+
+    user_id: int
+    channel_id: int
+    session_id: str
+    deaf: bool = False
+    mute: bool = False
+    self_deaf: bool = False
+    self_mute: bool = False
+    self_video: bool = False
+    self_stream: bool = False
+    suppress: bool = False
+    request_to_speak_timestamp: str | None = None
+
+
+@dataclass(slots=True)
 class Guild:
     """A guild and everything in it."""
 
@@ -206,6 +250,10 @@ class Guild:
     members: dict[int, Member] = field(default_factory=dict)
     former_member_ids: set[int] = field(default_factory=set)
     events: dict[int, ScheduledEvent] = field(default_factory=dict)
+    #: Who is connected to which voice/stage channel, by user id.
+    voice_states: dict[int, VoiceState] = field(default_factory=dict)
+    #: Threads (kept out of `channel_ids`: guild channel lists never include threads).
+    thread_ids: list[int] = field(default_factory=list)
 
 
 class State:
@@ -222,6 +270,8 @@ class State:
         #: Attachments by id, served at `cdn_base` (127.0.0.1, set when the emulator starts).
         self.files: dict[int, Attachment] = {}
         self.cdn_base = "http://127.0.0.1/cdn"
+        #: The bot's user id (payloads add the bot's own thread membership).
+        self.bot_user_id: int | None = None
 
     # -- creation ---------------------------------------------------------------------------
     def add_user(
@@ -272,6 +322,44 @@ class State:
         guild.channel_ids.append(channel.id)
         return channel
 
+    def add_thread(
+        self,
+        parent: Channel,
+        name: str,
+        type: int,
+        owner_id: int,
+        *,
+        thread_id: int | None = None,
+        auto_archive_duration: int = 4320,
+        invitable: bool = True,
+        rate_limit_per_user: int = 0,
+        applied_tags: list[int] | None = None,
+    ) -> Channel:
+        """Create a thread under `parent` (no event); the owner becomes its first member."""
+        assert parent.guild_id is not None and type in THREAD_TYPES
+        now = utcnow()
+        info = ThreadInfo(
+            owner_id,
+            auto_archive_duration,
+            invitable=invitable,
+            created_at=now,
+            archive_timestamp=now,
+            members={owner_id: now},
+            applied_tags=list(applied_tags or []),
+        )
+        channel = Channel(
+            thread_id or self.ids.make(),
+            type,
+            parent.guild_id,
+            name,
+            parent_id=parent.id,
+            rate_limit_per_user=rate_limit_per_user,
+            thread=info,
+        )
+        self.channels[channel.id] = channel
+        self.guilds[parent.guild_id].thread_ids.append(channel.id)
+        return channel
+
     def add_member(
         self, guild: Guild, user_id: int, roles: list[int] | None = None, **kw: Any
     ) -> Member:
@@ -293,6 +381,11 @@ class State:
     def guild_channels(self, guild: Guild) -> list[Channel]:
         """Channels of a guild in creation order."""
         return [self.channels[c] for c in guild.channel_ids if c in self.channels]
+
+    def guild_threads(self, guild: Guild, *, active_only: bool = False) -> list[Channel]:
+        """Threads of a guild in creation order (optionally only unarchived ones)."""
+        threads = [self.channels[c] for c in guild.thread_ids if c in self.channels]
+        return [t for t in threads if not (active_only and t.thread and t.thread.archived)]
 
     def channel_messages(self, channel_id: int) -> list[Message]:
         """Live messages of a channel, oldest first."""
@@ -327,6 +420,18 @@ class State:
         """Permissions in a channel after @everyone, role and member overwrites."""
         if channel.guild_id is None:
             return P.VIEW_CHANNEL | P.SEND_MESSAGES | P.READ_MESSAGE_HISTORY | P.EMBED_LINKS
+        if channel.thread is not None:
+            # Threads have no overwrites: they use the parent's; a private thread is visible
+            # only to its members and to those who can manage threads.
+            parent = self.channels.get(channel.parent_id or 0)
+            perms = self.channel_permissions(parent, user_id) if parent else 0
+            if (
+                channel.type == PRIVATE_THREAD
+                and user_id not in channel.thread.members
+                and not perms & P.MANAGE_THREADS
+            ):
+                return 0
+            return perms
         guild = self.guilds[channel.guild_id]
         perms = self.base_permissions(guild, user_id)
         if perms & P.ADMINISTRATOR or perms == P.ALL:

@@ -17,15 +17,28 @@ async def test_export_and_forget_the_language(services: Services) -> None:
         "preferences": {"language": {"locale": "da", "updated_at": "2026-11-02T12:00:00+00:00"}},
         "membership": {},
         "referrals": {},
+        "sessions": {},
+        "session_questions": {},
+        "office_hours": {},
     }
     report = await services.privacy.forget(1, 7)
-    assert report.deleted == {"preferences": 1, "membership": 0, "referrals": 0}
+    assert report.deleted == {
+        "preferences": 1,
+        "membership": 0,
+        "referrals": 0,
+        "sessions": 0,
+        "session_questions": 0,
+        "office_hours": 0,
+    }
     assert report.total == 1
     assert await services.preferences.language(7) is None
     assert (await services.privacy.export(1, 7))["data"] == {
         "preferences": {},
         "membership": {},
         "referrals": {},
+        "sessions": {},
+        "session_questions": {},
+        "office_hours": {},
     }
 
 
@@ -63,7 +76,14 @@ async def test_forget_is_all_or_nothing(services: Services) -> None:
 def test_a_provider_registers_once(services: Services) -> None:
     with pytest.raises(ValueError, match="registered twice"):
         services.privacy.register(services.preferences)
-    assert services.privacy.names == ["preferences", "membership", "referrals"]
+    assert services.privacy.names == [
+        "preferences",
+        "membership",
+        "referrals",
+        "sessions",
+        "session_questions",
+        "office_hours",
+    ]
 
 
 async def test_dm_language_prefers_the_choice_then_the_client(services: Services) -> None:

@@ -333,3 +333,42 @@ def _one_year_after(moment: datetime) -> datetime:
         return moment.replace(year=moment.year + 1)
     except ValueError:  # 29 February
         return moment.replace(year=moment.year + 1, day=28)
+
+
+_LENGTH = re.compile(
+    r"(?:(?P<hours>\d{1,2}(?:[.,]\d{1,2})?)\s*(?:h|hrs?|hours?|heures?|horas?|timer|time|t)\s*"
+    r"(?:(?P<rest>\d{1,2})\s*(?:m|mins?|minutes?|minutos?|minutter)?)?"
+    r"|(?P<minutes>\d{1,3})\s*(?:m|mins?|minutes?|minutos?|minutter)?)"
+)
+
+
+def parse_duration(text: str) -> int:
+    """A length in minutes from "90", "90 min", "1h30", "1.5h", "2 heures", "1 time"; refuses
+    anything else with DomainError("session.duration.unreadable")."""
+    match = _LENGTH.fullmatch(" ".join(text.lower().split()))
+    if match is None:
+        raise DomainError("session.duration.unreadable", value=text[:32])
+    if match["minutes"] is not None:
+        return int(match["minutes"])
+    hours = float(match["hours"].replace(",", "."))
+    return round(hours * 60) + int(match["rest"] or 0)
+
+
+_DAYS = re.compile(r"(?P<days>\d{1,2})\s*(?:d|days?|jours?|j|dias?|dage?)")
+_NONE = frozenset({"off", "none", "aucun", "non", "nenhum", "não", "ingen", "fra"})
+
+
+def parse_offsets(text: str) -> list[int]:
+    """Reminder offsets in minutes from "24h, 15m", "1d; 2h", "90" (commas or semicolons
+    between them), or an empty list for "off"; refuses the rest (session.duration.unreadable)."""
+    cleaned = " ".join(text.lower().split())
+    if cleaned in _NONE:
+        return []
+    offsets: list[int] = []
+    for piece in re.split(r"[,;]", cleaned):
+        piece = piece.strip()
+        if days := _DAYS.fullmatch(piece):
+            offsets.append(int(days["days"]) * 1440)
+        else:
+            offsets.append(parse_duration(piece))
+    return offsets
