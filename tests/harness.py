@@ -12,6 +12,7 @@ import yarl
 
 from bot.__main__ import running_bot
 from bot.client import VouchBot
+from bot.services.clock import Clock, utcnow
 from bot.settings import Settings
 from tests.emulator import Emulator, StandardGuild
 from tests.emulator.records import InteractionRecord
@@ -20,8 +21,16 @@ from tests.emulator.records import InteractionRecord
 class BotHarness:
     """One emulated guild, and our bot connected to it through DISCORD_API_BASE_URL."""
 
-    def __init__(self, emu: Emulator, tmp_path: Path, *, locale: str = "en-US") -> None:
+    def __init__(
+        self,
+        emu: Emulator,
+        tmp_path: Path,
+        *,
+        locale: str = "en-US",
+        clock: Clock = utcnow,
+    ) -> None:
         self.emu = emu
+        self.clock = clock  # the bot's clock; tests may swap in one they move by hand
         self.guild: StandardGuild = emu.make_guild(locale=locale)
         self.settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
@@ -45,7 +54,7 @@ class BotHarness:
         stack = contextlib.AsyncExitStack()
         stack.callback(self._restore, *saved)
         self.emu.ready_event.clear()
-        bot = await stack.enter_async_context(running_bot(self.settings))
+        bot = await stack.enter_async_context(running_bot(self.settings, clock=self.clock))
         self._stack, self._bot = stack, bot
         self.starts += 1
         waiter = asyncio.create_task(bot.wait_until_ready())

@@ -6,10 +6,13 @@ import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 import pytest_asyncio
 
 from bot.i18n import t
+from tests.conftest import FakeClock
 from tests.emulator import Emulator, Message
 from tests.emulator.snowflake import P
 from tests.harness import BotHarness
@@ -184,6 +187,8 @@ async def test_schedule_rsvp_ask_upvote_run_and_recap(community: Community) -> N
     assert "When does the @everyone boot come back?" in posted
     shown = next(m for m in reversed(emu.messages_log) if "— asked by" in m.content)
     assert "1 votes" in shown.content
+    assert shown.allowed_mentions is not None and shown.allowed_mentions.get("parse") == []
+    assert not shown.allowed_mentions.get("users")  # "@everyone" in the text pings nobody
     none_left = await ephemeral_text(await c.h.slash("session", "next"))
     assert none_left == t("session.questions.none_left", "en-US")
 
@@ -234,27 +239,31 @@ async def test_capacity_waitlist_promotion_and_cancel_notifies(community: Commun
 
 async def test_reminders_go_out_once_across_restarts(community: Community) -> None:
     c, emu = community, community.emu
-    await schedule(c, in_days(2))
+    clock = FakeClock(datetime.now(UTC))
+    c.h.clock = clock
+    await c.h.restart()  # the bot now runs on a clock the test moves
+    start = in_days(2)
+    await schedule(c, start)
     post = announcement(c)
     sid = int(button_ids(post)[0].rsplit(":", 1)[1])
     closed = await make_member(c)
     off = await make_member(c)
-    await reply(await emu.click(post.id, f"session:rsvp:{sid}", c.sponsor))
-    await reply(await emu.click(post.id, f"session:rsvp:{sid}", closed))
-    await reply(await emu.click(post.id, f"session:rsvp:{sid}", off))
+    for user in (c.sponsor, closed, off):
+        await reply(await emu.click(post.id, f"session:rsvp:{sid}", user))
     emu.set_dms_open(closed, False)
-    emu.expect_violation("50007")
+    emu.expect_violation("50007")  # the DM is tried first; closed DMs get the mention
     await ephemeral_text(await c.h.slash("notifications", None, {"sessions": "off"}, user_id=off))
     jobs = await c.h.bot.services.jobs.pending("session.reminder")
     assert sorted(job.key for job in jobs) == [f"{sid}:1440", f"{sid}:15"]
 
-    await c.h.stop()  # the reminder falls due while the bot is down: sent late, once
-    with sqlite3.connect(c.h.settings.database_path) as conn:
-        conn.execute(
-            "UPDATE scheduled_job SET due_at = '2020-01-01T00:00:00+00:00' WHERE key = ?",
-            (f"{sid}:1440",),
-        )
+    # A restart just before the 24 h reminder; then it falls due: sent once.
+    await c.h.stop()
+    clock.now = start - timedelta(hours=24, minutes=1)
     await c.h.start()
+    await c.h.settle()
+    assert not [m for m in emu.dms_to(c.sponsor) if "⏰" in m.content]
+    clock.advance(minutes=2)
+    c.h.bot.jobs.poke()
     sessions = c.h.bot.services.sessions
 
     async def reminded() -> bool:
@@ -268,12 +277,31 @@ async def test_reminders_go_out_once_across_restarts(community: Community) -> No
     mention = [m for m in emu.messages_log if f"<@{closed}>" in m.content and "⏰" in m.content]
     assert len(mention) == 1 and mention[0].allowed_mentions is not None
     assert mention[0].allowed_mentions.get("users") == [closed]
-    outcomes = await c.h.bot.services.sessions.reminders_sent(sid)
-    assert outcomes == {(1440, c.sponsor): "dm", (1440, closed): "channel", (1440, off): "off"}
-
+    assert await sessions.reminders_sent(sid) == {
+        (1440, c.sponsor): "dm",
+        (1440, closed): "channel",
+        (1440, off): "off",
+    }
     await c.h.restart()
     await c.h.settle()
     assert len([m for m in emu.dms_to(c.sponsor) if "⏰" in m.content]) == 1
+
+    # Down past the start: the 15 min reminder is not sent late.
+    await c.h.stop()
+    clock.now = start + timedelta(minutes=5)
+    await c.h.start()
+    await until(lambda: no_jobs(c, "session.reminder"))
+    await c.h.settle()
+    assert len([m for m in emu.dms_to(c.sponsor) if "⏰" in m.content]) == 1
+    assert set(await c.h.bot.services.sessions.reminders_sent(sid)) == {
+        (1440, c.sponsor),
+        (1440, closed),
+        (1440, off),
+    }
+
+
+async def no_jobs(c: Community, kind: str) -> bool:
+    return not await c.h.bot.services.jobs.pending(kind)
 
 
 async def test_bad_input_and_refusals_change_nothing(community: Community) -> None:
@@ -559,3 +587,31 @@ async def test_list_skip_merge_and_who_may_ask(community: Community) -> None:
     queue = await ephemeral_text(await c.h.slash("session", "questions"))
     assert "Will the boots come in green?" in queue and "laces" not in queue
     assert f"<@{c.sponsor}>, <@{other}>" in queue  # both authors credited
+
+
+@pytest.mark.parametrize(
+    ("locale", "when"),
+    [
+        ("en-US", "next friday 6pm"),
+        ("fr", "vendredi 18h"),
+        ("pt-BR", "sexta 18h"),
+        ("da", "fredag kl 18"),
+    ],
+)
+async def test_natural_times_in_each_language_in_the_guild_zone(
+    community: Community, locale: str, when: str
+) -> None:
+    c = community
+    await ephemeral_text(await c.h.slash("setup", "timezone", {"timezone": "Europe/Copenhagen"}))
+    rec = await c.h.slash(
+        "session",
+        "schedule",
+        {"title": "Fredagsbar", "when": when, "duration": "45"},
+        locale=locale,
+    )
+    text = await ephemeral_text(rec)
+    [(session, _)] = await c.h.bot.services.sessions.upcoming(c.guild_id)
+    local = session.starts_at.astimezone(ZoneInfo("Europe/Copenhagen"))
+    assert (local.weekday(), local.hour, local.minute) == (4, 18, 0)
+    assert f"<t:{int(session.starts_at.timestamp())}:F>" in text  # as every member sees it
+    assert "Europe/Copenhagen" in text and session.minutes == 45
