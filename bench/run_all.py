@@ -1,7 +1,7 @@
 """Run the benchmarks (each in its own process) and print a Markdown table for the README.
 
 python -m bench.run_all [--n 1000] [--blocks 5] [--runs 5] [--members 10000] [--bursts 3]
-                        [--imports 3]
+                        [--imports 3] [--sessions 3] [--polls 3]
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _row(metric: str, ours: str, baseline: str, ratio: float, goal: float | None
     return f"| {metric} | {ours} | {baseline} | {ratio:.2f}×{verdict} |"
 
 
-def table(rt: JSON, sm: JSON, jb: JSON, ri: JSON) -> str:
+def table(rt: JSON, sm: JSON, jb: JSON, ri: JSON, ss: JSON, pb: JSON) -> str:
     """The Markdown table: metric | ours | baseline | ratio."""
     m = machine()
     o, b = rt["ours"], rt["baseline"]
@@ -47,6 +47,21 @@ def table(rt: JSON, sm: JSON, jb: JSON, ri: JSON) -> str:
     rcfg = ri["config"]
     rows = max(rcfg["sizes"])
     ro, rp = ri["ours"][str(rows)], ri["parse"][str(rows)]
+    sscfg = ss["config"]
+    burst = f"{sscfg['rsvps']} RSVPs + {sscfg['upvotes']} upvotes in {sscfg['spread_s']:g} s"
+    sbo, sbb = ss["ours"]["all"], ss["baseline"]["all"]
+    counted = "all counted once" if ss["ours"]["ok"] else "PROBLEMS, see its output"
+    pcfg, pbo, pbb = pb["config"], pb["ours"], pb["baseline"]
+    votes = f"{pcfg['votes']:,} poll votes in {pcfg['spread_s']:g} s"
+    anon = pb.get("anonymous")
+    polls_ok = pbo["ok"] and (anon is None or anon["ok"])
+    polled = "all counted once" if polls_ok else "PROBLEMS, see its output"
+    anon_note = (
+        f" (an anonymous poll too: {'OK' if anon['ok'] else 'PROBLEMS'}, "
+        f"ack p99 {anon['p99_ms']:.1f} ms)"
+        if anon
+        else ""
+    )
     lines = [
         f"Benchmarks of {m['date']} on {m['nproc']} CPUs, Python {m['python']} ({m['platform']}).",
         "",
@@ -114,6 +129,32 @@ def table(rt: JSON, sm: JSON, jb: JSON, ri: JSON) -> str:
             f"{rp['peak_kib'] / 1024:.1f} MiB",
             ro["peak_kib"] / rp["peak_kib"],
         ),
+        _row(
+            f"{burst}, ack p50",
+            f"{sbo['p50_ms']:.1f} ms",
+            f"{sbb['p50_ms']:.1f} ms",
+            ss["ratio"]["p50"],
+        ),
+        _row(
+            f"{burst}, ack p99",
+            f"{sbo['p99_ms']:.1f} ms",
+            f"{sbb['p99_ms']:.1f} ms",
+            ss["ratio"]["p99"],
+        ),
+        _row(
+            f"{votes}, ack p50",
+            f"{pbo['p50_ms']:.1f} ms",
+            f"{pbb['p50_ms']:.1f} ms",
+            pb["ratio"]["p50"],
+        ),
+        _row(
+            f"{votes}, ack p99",
+            f"{pbo['p99_ms']:.1f} ms",
+            f"{pbb['p99_ms']:.1f} ms",
+            pb["ratio"]["p99"],
+        ),
+        f"| {votes}, poll message edits | {pbo['median_edits']:g} "
+        f"(uncoalesced: {pcfg['votes']:,}) | none (no live count) | — |",
         "",
         f"Round trip: `/setup show` as the guild owner, emulator dispatch to callback POST "
         f"arrival, {cfg['n']} sequential interactions per bot in {cfg['blocks']} alternating "
@@ -127,7 +168,20 @@ def table(rt: JSON, sm: JSON, jb: JSON, ri: JSON) -> str:
         f"{rcfg['reimports']}); its baseline parses and validates the same file without a "
         f"database; peak RSS grew {ri['rss_growth_kib']['ours'] / 1024:+.1f} MiB from "
         f"{min(rcfg['sizes']):,} to {rows:,} rows "
-        f"({'flat' if ri['flat'] else 'NOT flat'}).",
+        f"({'flat' if ri['flat'] else 'NOT flat'}). "
+        f"Session burst: distinct members press RSVP and Upvote, evenly spread, emulator "
+        f"dispatch to callback POST arrival, median of {sscfg['runs']} runs; its baseline answers "
+        f"both buttons with an ephemeral message and no database; ours: {counted}, failed "
+        f"interactions {sum(ss['ours']['failed'])}, announcement edits per burst "
+        f"{ss['ours']['median_announcement_patches']:g} (coalesced), question message edits "
+        f"{ss['ours']['median_question_edits']:g} (one type-7 update per upvote). "
+        f"Poll burst: {pcfg['votes']:,} distinct members each press one of "
+        f"{pcfg['options']} options of a named single-choice poll, evenly spread, median of "
+        f"{pcfg['runs']} runs; its baseline answers the same buttons with an ephemeral message "
+        f"and no database; ours: {polled}{anon_note}, failed interactions "
+        f"{sum(pbo['failed'])}, 429s {sum(pbo['http_429'])}, poll message edits per burst "
+        f"{pbo['edits']} (live count coalesced every {pcfg['refresh_delay_s']:g} s; "
+        f"uncoalesced it would be {pcfg['votes']:,}).",
     ]
     return "\n".join(lines)
 
@@ -142,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=10_000, help="members for startup")
     parser.add_argument("--bursts", type=int, default=3, help="join-burst runs per bot")
     parser.add_argument("--imports", type=int, default=3, help="orders-import runs per size")
+    parser.add_argument("--sessions", type=int, default=3, help="session-burst runs per bot")
+    parser.add_argument("--polls", type=int, default=3, help="poll-burst runs per bot")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="vouch-bench-") as tmp:
         rt = run_bench(
@@ -156,8 +212,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         jb = run_bench("join_burst", ["--runs", str(args.bursts)], Path(tmp) / "joins.json")
         ri = run_bench("referral_import", ["--runs", str(args.imports)], Path(tmp) / "import.json")
+        ss = run_bench("session_burst", ["--runs", str(args.sessions)], Path(tmp) / "sessions.json")
+        pb = run_bench("poll_burst", ["--runs", str(args.polls)], Path(tmp) / "polls.json")
     print()
-    print(table(rt, sm, jb, ri))
+    print(table(rt, sm, jb, ri, ss, pb))
     return 0
 
 

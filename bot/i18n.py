@@ -1,22 +1,32 @@
 """Catalogs and locale formatting for en-US, fr, pt-BR and da.
 
-Catalogs are gettext `.po` files, `bot/locales/<locale>/LC_MESSAGES/messages.po`, read by Babel.
-Each `msgid` is a stable key (`setup.saved`), each `msgstr` the text with named `{placeholders}`.
+Catalogs are gettext `.po` files, `bot/locales/<locale>/LC_MESSAGES/messages.po`, the source of
+truth. Each `msgid` is a stable key (`setup.saved`), each `msgstr` the text with named
+`{placeholders}`. Babel's `.po` reader (with babel.dates and pytz, ~2 MiB of RSS) runs only when a
+`.po` file changed: its messages are cached as JSON in `bot/locales/.compiled/` (not in git), named
+by a hash of the `.po` bytes, and every later start reads that JSON with the standard library.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import logging
+import os
 import string
+import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.messages.pofile import read_po
+if TYPE_CHECKING:
+    from babel import Locale
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +51,10 @@ _ALIASES = {
     "da-dk": "da",
 }
 LOCALES_DIR = Path(__file__).parent / "locales"
+#: Messages compiled from the `.po` files, one JSON file per locale and `.po` content (gitignored).
+COMPILED_DIR = LOCALES_DIR / ".compiled"
+#: Part of the cache key: bump it when the compiled form or its filtering changes.
+_COMPILED_FORMAT = b"vouch-catalog-1"
 
 
 def normalize_locale(value: object) -> str | None:
@@ -72,21 +86,67 @@ class Catalog:
     messages: Mapping[str, str]
 
 
-def _catalog_path(locale: str) -> Path:
+def po_path(locale: str) -> Path:
+    """The `.po` file of a supported locale."""
     return LOCALES_DIR / locale.replace("-", "_") / "LC_MESSAGES" / "messages.po"
 
 
 @cache
 def catalog(locale: str) -> Catalog:
     """Load (once) the catalog of a supported locale."""
-    with _catalog_path(locale).open("rb") as handle:
-        po = read_po(handle, locale=locale.replace("-", "_"))
-    messages = {
+    messages = load_messages(locale, po_path(locale), COMPILED_DIR)
+    # The four catalogs share their keys (one string each, not four): ~0.15 MiB.
+    return Catalog(locale, {sys.intern(key): text for key, text in messages.items()})
+
+
+def load_messages(locale: str, po: Path, compiled_dir: Path) -> dict[str, str]:
+    """The messages of a `.po` file, from its JSON (compiled first when missing or stale)."""
+    source = po.read_bytes()
+    digest = hashlib.sha256(_COMPILED_FORMAT + b"\0" + source).hexdigest()[:20]
+    compiled = compiled_dir / f"{locale}.{digest}.json"
+    try:
+        data: object = json.loads(compiled.read_bytes())
+    except (OSError, ValueError):
+        data = None
+    if isinstance(data, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        return data
+    messages = compile_po(source, locale)
+    try:
+        _store(compiled, messages)
+    except OSError as exc:  # a read-only checkout: compile again on the next start
+        log.warning("could not cache the %s catalog in %s: %s", locale, compiled_dir, exc)
+    return messages
+
+
+def compile_po(source: bytes, locale: str) -> dict[str, str]:
+    """Read a `.po` file with Babel: translated, non-fuzzy messages by key, in file order."""
+    from babel.messages.pofile import read_po  # only when a .po changed: ~2 MiB of RSS
+
+    po = read_po(io.BytesIO(source), locale=locale.replace("-", "_"))
+    return {
         str(message.id): str(message.string)
         for message in po
         if message.id and isinstance(message.id, str) and message.string and not message.fuzzy
     }
-    return Catalog(locale=locale, messages=messages)
+
+
+def _store(path: Path, messages: Mapping[str, str]) -> None:
+    """Write the compiled messages atomically, then drop this locale's stale compiled files."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(messages, handle, ensure_ascii=False, indent=0)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    locale = path.name.split(".")[0]
+    for stale in path.parent.glob(f"{locale}.*.json"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
 
 
 def has_key(key: str, locale: str) -> bool:
@@ -127,6 +187,8 @@ def _render_param(value: object, locale: str) -> object:
 
 def babel_locale(locale: object) -> Locale:
     """The Babel locale used to format dates and numbers."""
+    from babel import Locale
+
     return Locale.parse(resolve_locale(locale).replace("-", "_"))
 
 

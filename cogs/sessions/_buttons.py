@@ -192,3 +192,21 @@ def confirm_view(draft_id: int, locale: object) -> discord.ui.View:
         )
     )
     return view
+
+
+def office_view(session_id: int, locale: object, *, over: bool = False) -> discord.ui.View:
+    """Request a slot / Cancel mine."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        SlotButton(
+            session_id,
+            label=t("session.office.request_button", locale),
+            style=discord.ButtonStyle.success,
+            emoji="🗓️",
+            disabled=over,
+        )
+    )
+    view.add_item(
+        UnslotButton(session_id, label=t("session.office.cancel_button", locale), disabled=over)
+    )
+    return view

@@ -11,8 +11,8 @@ from discord.ext import commands
 
 from bot.client import VouchBot
 from bot.errors import DomainError
-from bot.i18n import t
-from bot.services.sessions.models import Session
+from bot.i18n import format_when, t
+from bot.services.sessions.models import Session, SessionKind
 from bot.services.sessions.schedule import Draft
 from bot.services.sessions.when import parse_duration
 from cogs.sessions._buttons import confirm_view
@@ -97,11 +97,11 @@ class HostCommands(commands.Cog):
         session = await services.sessions.create(guild.id, interaction.user.id, draft)
         session = await self.kit.open_event(guild, session)
         await services.questions.adopt_backlog(guild.id, session.id)
-        posted = await self.kit.post_announcement(guild, session)
+        unposted = await self.kit.post_announcement(guild, session)
         config = await services.config.get(guild.id)
         reply = understood(session, typed or session.title, config.timezone, interaction.locale)
-        if not posted:
-            reply += "\n" + t("session.no_announcements", interaction.locale)
+        if unposted:
+            reply += "\n" + t(unposted, interaction.locale)
         await interaction.followup.send(fit(reply), ephemeral=True)
 
     # -- listing -------------------------------------------------------------------------------
@@ -131,9 +131,12 @@ class HostCommands(commands.Cog):
         await interaction.response.send_message(fit("\n".join(lines)), ephemeral=True)
 
     # -- lifecycle -----------------------------------------------------------------------------
-    async def _target(self, guild: discord.Guild, session_id: int | None) -> Session:
+    async def _target(
+        self, guild: discord.Guild, session_id: int | None, kind: SessionKind | None = None
+    ) -> Session:
+        """The named session, else the running or next one (of `kind`: questions are AMAs')."""
         if session_id is None:
-            return await self.bot.services.sessions.current(guild.id, None)
+            return await self.bot.services.sessions.current(guild.id, kind)
         return await self.bot.services.sessions.get(guild.id, session_id)
 
     @app_commands.command(name="start", description="Start a session now")
@@ -175,8 +178,10 @@ class HostCommands(commands.Cog):
             transition = await services.sessions.end(guild.id, session.id)
         else:
             transition = await services.sessions.cancel(guild.id, session.id)
-        await self.kit.event_status(guild, transition.session, status)
-        await self.runner.after_transition(guild, transition)
+        try:
+            await self.kit.event_status(guild, transition.session, status)
+        finally:  # the session moved: its people and its post hear of it even if Discord refused
+            await self.runner.after_transition(guild, transition)
         key = f"session.moved.{status}" if transition.changed else "session.moved.already"
         await interaction.followup.send(
             t(key, interaction.locale, title=session.title), ephemeral=True
@@ -190,7 +195,7 @@ class HostCommands(commands.Cog):
     ) -> None:
         """Open questions by votes, for the host."""
         guild = await self.kit.require_host(interaction)
-        target = await self._target(guild, session)
+        target = await self._target(guild, session, "ama")
         ranked = await self.bot.services.questions.ranked(guild.id, target.id, limit=100)
         await interaction.response.send_message(
             queue_text(target, ranked, interaction.locale), ephemeral=True
@@ -203,7 +208,7 @@ class HostCommands(commands.Cog):
     ) -> None:
         """The top unanswered question goes to the session's channel, with its author and votes."""
         guild = await self.kit.require_host(interaction)
-        target = await self._target(guild, session)
+        target = await self._target(guild, session, "ama")
         question = await self.bot.services.questions.take_next(guild.id, target.id)
         if question is None:
             await interaction.response.send_message(
@@ -247,7 +252,7 @@ class HostCommands(commands.Cog):
             if target_id is None:
                 raise DomainError("session.question.not_open")
         else:
-            target_id = (await self._target(guild, None)).id
+            target_id = (await self._target(guild, None, "ama")).id
         skipped = await services.questions.skip(guild.id, target_id, question)
         if skipped is None:
             await interaction.response.send_message(
@@ -288,18 +293,21 @@ class HostCommands(commands.Cog):
     async def session_choices(
         self, interaction: discord.Interaction[VouchBot], current: str
     ) -> list[app_commands.Choice[int]]:
-        """Running and upcoming sessions, by title."""
+        """Running and upcoming sessions, by title, with their start in the server's time zone
+        and the invoker's language (choices can't hold Discord timestamps)."""
         if interaction.guild is None:
             return []
-        upcoming = await self.bot.services.sessions.upcoming(interaction.guild.id, limit=25)
+        services = self.bot.services
+        upcoming = await services.sessions.upcoming(interaction.guild.id, limit=25)
+        tz = (await services.config.get(interaction.guild.id)).timezone
         needle = current.lower()
-        return [
-            app_commands.Choice(
-                name=f"#{s.id} {s.title} · {s.starts_at:%Y-%m-%d %H:%M} UTC"[:100], value=s.id
-            )
-            for s, _ in upcoming
-            if needle in s.title.lower() or needle in str(s.id)
-        ][:25]
+        choices = []
+        for session, _ in upcoming:
+            if needle in session.title.lower() or needle in str(session.id):
+                starts = format_when(session.starts_at, interaction.locale, tz)
+                name = f"#{session.id} {session.title} · {starts}"[:100]
+                choices.append(app_commands.Choice(name=name, value=session.id))
+        return choices
 
 
 __all__ = ["HostCommands"]

@@ -18,8 +18,8 @@ from bot.services.guild_config import GuildConfig
 from bot.services.sessions.models import Session
 from bot.services.sessions.schedule import ReminderOutcome
 from bot.services.sessions.when import parse_when
-from cogs.sessions._buttons import announcement_view
-from cogs.sessions._render import announcement
+from cogs.sessions._buttons import announcement_view, office_view
+from cogs.sessions._render import announcement, office_embed
 
 log = logging.getLogger(__name__)
 
@@ -169,18 +169,23 @@ class SessionKit:
         channel = guild.get_channel(config.channels.get("announcements", 0))
         return channel if isinstance(channel, discord.TextChannel) else None
 
-    async def post_announcement(self, guild: discord.Guild, session: Session) -> bool:
-        """The announcement with its buttons and a thread for the questions; False when no
-        announcements channel is set."""
+    async def post_announcement(self, guild: discord.Guild, session: Session) -> str | None:
+        """The announcement with its buttons (and, for an AMA, a thread for the questions).
+        None when posted, else the key of what the host should hear: the session is made
+        either way, so a refused post must not read as a failed command."""
         channel = await self.announcements_channel(guild)
         if channel is None:
-            return False
+            return "session.no_announcements"
         locale = await self.bot.guild_locale(guild)
-        counts = await self.services.sessions.counts(session.id)
-        message = await channel.send(
-            embed=announcement(session, counts, locale),
-            view=announcement_view(session, locale),
-        )
+        embed, view = await self._post_layout(guild, session, locale)
+        try:
+            message = await channel.send(embed=embed, view=view)
+        except discord.HTTPException as error:
+            log.warning("session %s: announcement refused (%s)", session.id, error.status)
+            return "session.announcement_refused"
+        if session.kind != "ama":
+            await self.services.sessions.set_post(session.id, channel.id, message.id)
+            return None
         questions = channel.id
         with contextlib.suppress(discord.HTTPException):
             thread = await message.create_thread(
@@ -189,7 +194,7 @@ class SessionKit:
             )
             questions = thread.id
         await self.services.sessions.set_post(session.id, channel.id, message.id, questions)
-        return True
+        return None
 
     def refresh_soon(self, guild: discord.Guild, session_id: int) -> None:
         """Edit the announcement's live count after a short pause (one edit per burst)."""
@@ -206,7 +211,8 @@ class SessionKit:
         await self.refresh(guild, session_id)
 
     async def refresh(self, guild: discord.Guild, session_id: int) -> None:
-        """Edit the announcement now (counts, status; buttons off once it is over)."""
+        """Edit the announcement now (counts, status; buttons off once it is over), in the
+        layout of the session's kind."""
         try:
             session = await self.services.sessions.get(guild.id, session_id)
         except DomainError:
@@ -217,16 +223,29 @@ class SessionKit:
         if not isinstance(channel, discord.TextChannel):
             return
         locale = await self.bot.guild_locale(guild)
-        counts = await self.services.sessions.counts(session.id)
+        embed, view = await self._post_layout(guild, session, locale)
         try:
-            await channel.get_partial_message(session.post_message_id).edit(
-                embed=announcement(session, counts, locale),
-                view=announcement_view(session, locale),
-            )
+            await channel.get_partial_message(session.post_message_id).edit(embed=embed, view=view)
         except discord.HTTPException as error:
             log.warning(
                 "session %s: could not edit its announcement (%s)", session.id, error.status
             )
+
+    async def _post_layout(
+        self, guild: discord.Guild, session: Session, locale: object
+    ) -> tuple[discord.Embed, discord.ui.View]:
+        """The announcement as its kind shows it: an AMA's RSVP count and buttons, or office
+        hours' free slots and request buttons."""
+        if session.kind == "office_hours":
+            office = self.services.office_hours
+            slots = await office.slots(guild.id, session.id)
+            draw_at = await office.draw_due(session.id)
+            return (
+                office_embed(session, slots, draw_at, locale),
+                office_view(session.id, locale, over=not session.is_open),
+            )
+        counts = await self.services.sessions.counts(session.id)
+        return announcement(session, counts, locale), announcement_view(session, locale)
 
     async def flush(self) -> None:
         """Wait for pending announcement edits (tests and shutdown)."""

@@ -4,7 +4,6 @@ come, first served), confirmations and reminders by DM, and cancellations that p
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 import discord
 from discord import app_commands
@@ -13,38 +12,11 @@ from discord.ext import commands
 from bot.client import VouchBot
 from bot.i18n import discord_timestamp, t
 from bot.services.jobs import Job
-from bot.services.sessions.models import Session
 from bot.services.sessions.office_hours import DRAW_JOB, REMINDER_JOB, RequestResult, Slot
 from cogs.sessions._kit import SessionKit
-from cogs.sessions._render import fit, understood, when_text, where_text
+from cogs.sessions._render import fit, understood, where_text
 
 log = logging.getLogger(__name__)
-
-
-def office_embed(
-    session: Session, slots: list[Slot], draw_at: datetime | None, locale: object
-) -> discord.Embed:
-    """The office-hours announcement: when, how many slots of how long, and how they are given."""
-    free = sum(1 for slot in slots if slot.is_free)
-    minutes = int((slots[0].ends_at - slots[0].starts_at).total_seconds() // 60) if slots else 0
-    embed = discord.Embed(
-        title=session.title,
-        description=t("session.office.post", locale, count=len(slots), minutes=minutes),
-        colour=discord.Colour.gold(),
-    )
-    embed.add_field(name=t("session.post.when", locale), value=when_text(session), inline=False)
-    embed.add_field(name=t("session.post.where", locale), value=where_text(session, locale))
-    embed.add_field(
-        name=t("session.office.free", locale),
-        value=t("session.office.free_count", locale, free=free, total=len(slots)),
-    )
-    how = (
-        t("session.office.by_draw", locale, when=discord_timestamp(draw_at, "R"))
-        if draw_at
-        else t("session.office.first_come", locale)
-    )
-    embed.add_field(name=t("session.office.how", locale), value=how, inline=False)
-    return embed
 
 
 class OfficeCommands(commands.Cog):
@@ -76,7 +48,7 @@ class OfficeCommands(commands.Cog):
         guild, starts, tz = await self.kit.read_start(interaction, when)
         services = self.bot.services
         await interaction.response.defer(ephemeral=True, thinking=True)
-        session, made, draw_at = await services.office_hours.open(
+        session, _, _ = await services.office_hours.open(
             guild.id,
             interaction.user.id,
             title or t("session.office.title", await self.bot.guild_locale(guild)),
@@ -87,38 +59,11 @@ class OfficeCommands(commands.Cog):
             location=location,
         )
         session = await self.kit.open_event(guild, session)
-        announcements = await self.kit.announcements_channel(guild)
+        unposted = await self.kit.post_announcement(guild, session)
         reply = understood(session, when, tz, interaction.locale)
-        if announcements is None:
-            reply += "\n" + t("session.no_announcements", interaction.locale)
-        else:
-            locale = await self.bot.guild_locale(guild)
-            message = await announcements.send(
-                embed=office_embed(session, made, draw_at, locale),
-                view=office_view(session.id, locale),
-            )
-            await services.sessions.set_post(session.id, announcements.id, message.id)
+        if unposted:
+            reply += "\n" + t(unposted, interaction.locale)
         await interaction.followup.send(fit(reply), ephemeral=True)
-
-
-def office_view(session_id: int, locale: object, *, over: bool = False) -> discord.ui.View:
-    """Request a slot / Cancel mine."""
-    from cogs.sessions._buttons import SlotButton, UnslotButton
-
-    view = discord.ui.View(timeout=None)
-    view.add_item(
-        SlotButton(
-            session_id,
-            label=t("session.office.request_button", locale),
-            style=discord.ButtonStyle.success,
-            emoji="🗓️",
-            disabled=over,
-        )
-    )
-    view.add_item(
-        UnslotButton(session_id, label=t("session.office.cancel_button", locale), disabled=over)
-    )
-    return view
 
 
 class OfficeRunner(commands.Cog):
@@ -228,19 +173,7 @@ class OfficeRunner(commands.Cog):
 
     async def refresh(self, guild: discord.Guild, session_id: int) -> None:
         """Update the free-slot count on the announcement."""
-        session = await self.services.sessions.get(guild.id, session_id)
-        channel = guild.get_channel(session.post_channel_id or 0)
-        if session.post_message_id is None or not isinstance(channel, discord.TextChannel):
-            return
-        slots = await self.services.office_hours.slots(guild.id, session_id)
-        locale = await self.bot.guild_locale(guild)
-        try:
-            await channel.get_partial_message(session.post_message_id).edit(
-                embed=office_embed(session, slots, None, locale),
-                view=office_view(session.id, locale, over=not session.is_open),
-            )
-        except discord.HTTPException as error:
-            log.warning("office hours %s: post not edited (%s)", session_id, error.status)
+        await self.kit.refresh(guild, session_id)
 
 
 def request_text(result: RequestResult, locale: object) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import discord
 
 from bot.i18n import discord_timestamp, format_when, t
 from bot.services.sessions.models import Session
+from bot.services.sessions.office_hours import Slot
 from bot.services.sessions.questions import Question
 from bot.services.sessions.schedule import Counts
 
@@ -67,6 +70,33 @@ def announcement(session: Session, counts: Counts, locale: object) -> discord.Em
         value=going_text(counts, session.capacity, locale),
         inline=False,
     )
+    embed.set_footer(text=t(f"session.status.{session.status}", locale))
+    return embed
+
+
+def office_embed(
+    session: Session, slots: list[Slot], draw_at: datetime | None, locale: object
+) -> discord.Embed:
+    """The office-hours announcement: when, how many slots of how long, and how they are given."""
+    free = sum(1 for slot in slots if slot.is_free)
+    minutes = int((slots[0].ends_at - slots[0].starts_at).total_seconds() // 60) if slots else 0
+    embed = discord.Embed(
+        title=session.title,
+        description=t("session.office.post", locale, count=len(slots), minutes=minutes),
+        colour=discord.Colour.gold() if session.is_open else COLOURS[session.status],
+    )
+    embed.add_field(name=t("session.post.when", locale), value=when_text(session), inline=False)
+    embed.add_field(name=t("session.post.where", locale), value=where_text(session, locale))
+    embed.add_field(
+        name=t("session.office.free", locale),
+        value=t("session.office.free_count", locale, free=free, total=len(slots)),
+    )
+    how = (
+        t("session.office.by_draw", locale, when=discord_timestamp(draw_at, "R"))
+        if draw_at
+        else t("session.office.first_come", locale)
+    )
+    embed.add_field(name=t("session.office.how", locale), value=how, inline=False)
     embed.set_footer(text=t(f"session.status.{session.status}", locale))
     return embed
 

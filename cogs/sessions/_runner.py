@@ -239,8 +239,9 @@ class SessionRunner(commands.Cog):
 
     async def after_transition(self, guild: discord.Guild, transition: Transition) -> None:
         """What follows a status change, whichever side made it: the announcement is updated;
-        a start records who is already in the channel; a cancel tells the RSVPs; an end posts
-        the recap."""
+        a start records who is already in the channel; a cancel tells the RSVPs (and office
+        hours' slot holders and requesters) and carries the open questions over to the next
+        session; an AMA's end posts the recap."""
         if not transition.changed:
             return
         session = transition.session
@@ -250,17 +251,20 @@ class SessionRunner(commands.Cog):
                 session, self._present(guild, session)
             )
         elif session.status == "cancelled":
-            going = await self.services.sessions.rsvps(session.id, "going")
-            waiting = await self.services.sessions.rsvps(session.id, "waitlist")
+            await self.services.questions.carry_over(guild.id, session.id, top=None)
+            concerned = await self.services.sessions.rsvps(session.id, "going")
+            concerned += await self.services.sessions.rsvps(session.id, "waitlist")
+            if session.kind == "office_hours":
+                concerned += await self.services.office_hours.participants(guild.id, session.id)
             await self.kit.notify(
                 guild,
                 session,
-                going + waiting,
+                concerned,
                 "session.cancelled_dm",
                 title=session.title,
                 when=discord_timestamp(session.starts_at),
             )
-        elif session.status == "completed":
+        elif session.status == "completed" and session.kind == "ama":
             await self.post_recap(guild, session)
 
     def _present(self, guild: discord.Guild, session: Session) -> list[int]:

@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -615,3 +616,131 @@ async def test_natural_times_in_each_language_in_the_guild_zone(
     assert (local.weekday(), local.hour, local.minute) == (4, 18, 0)
     assert f"<t:{int(session.starts_at.timestamp())}:F>" in text  # as every member sees it
     assert "Europe/Copenhagen" in text and session.minutes == 45
+
+
+async def test_office_hours_post_keeps_its_layout_and_a_cancel_tells_its_people(
+    community: Community,
+) -> None:
+    c, emu = community, community.emu
+    await c.h.slash("setup", "sessions", {"office_hours": "first_come"})
+    await ephemeral_text(
+        await c.h.slash(
+            "session", "office-hours", {"when": typed(in_days(2)), "slots": 1, "slot_minutes": 20}
+        )
+    )
+    post = office_post(c)
+    sid = int(button_ids(post)[0].rsplit(":", 1)[1])
+    holder, waiting = c.sponsor, await make_member(c)
+    for user in (holder, waiting):
+        await reply(await emu.click(post.id, f"session:slot:{sid}", user))
+    session = await c.h.bot.services.sessions.get(c.guild_id, sid)
+    await emu.event_subscribe(c.guild_id, session.event_id or 0, waiting)  # "Interested"
+    await flush(c)
+    assert button_ids(emu.state.messages[post.id]) == [
+        f"session:slot:{sid}",
+        f"session:unslot:{sid}",
+    ]
+
+    cancelled = await ephemeral_text(await c.h.slash("session", "cancel", {"session": sid}))
+    assert cancelled.startswith(t("session.moved.cancelled", "en-US", title=session.title)[:10])
+    await flush(c)
+    edited = emu.state.messages[post.id]  # still the office-hours post, now closed
+    assert button_ids(edited) == [f"session:slot:{sid}", f"session:unslot:{sid}"]
+    assert all(child.get("disabled") for row in edited.components for child in row["components"])
+    assert t("session.office.free", "en-US") in embed_fields(edited)
+    assert edited.embeds[0]["footer"]["text"] == t("session.status.cancelled", "en-US")
+    for user in (holder, waiting):  # the slot holder and the one in line both hear of it
+        assert any(session.title in m.content for m in emu.dms_to(user)), user
+
+
+async def test_office_hours_end_keeps_its_post_and_posts_no_ama_recap(
+    community: Community,
+) -> None:
+    c, emu = community, community.emu
+    await ephemeral_text(
+        await c.h.slash(
+            "session", "office-hours", {"when": typed(in_days(1)), "slots": 2, "slot_minutes": 20}
+        )
+    )
+    post = office_post(c)
+    sid = int(button_ids(post)[0].rsplit(":", 1)[1])
+    await ephemeral_text(await c.h.slash("session", "start", {"session": sid}))
+    await ephemeral_text(await c.h.slash("session", "end", {"session": sid}))
+    await flush(c)
+    edited = emu.state.messages[post.id]
+    assert button_ids(edited) == [f"session:slot:{sid}", f"session:unslot:{sid}"]
+    assert edited.embeds[0]["footer"]["text"] == t("session.status.completed", "en-US")
+    assert not [m for m in emu.messages_log if "Recap" in m.content]
+
+
+async def test_question_commands_target_the_ama_not_an_earlier_office_hours_round(
+    community: Community,
+) -> None:
+    c = community
+    await schedule(c, in_days(3))
+    post = announcement(c)
+    sid = int(button_ids(post)[0].rsplit(":", 1)[1])
+    await ask(c, post, sid, c.sponsor, "Where is the shop?")
+    await ephemeral_text(
+        await c.h.slash(
+            "session", "office-hours", {"when": typed(in_days(1)), "slots": 1, "slot_minutes": 20}
+        )
+    )
+    queue = await ephemeral_text(await c.h.slash("session", "questions"))
+    assert "Where is the shop?" in queue
+    posted = await ephemeral_text(await c.h.slash("session", "next"))
+    assert posted == t("session.next.done", "en-US", text="Where is the shop?")
+
+
+async def test_a_cancelled_session_passes_its_questions_to_the_next(community: Community) -> None:
+    c = community
+    await schedule(c, in_days(2))
+    post = announcement(c)
+    sid = int(button_ids(post)[0].rsplit(":", 1)[1])
+    await ask(c, post, sid, c.sponsor, "Still coming in green?")
+    await ephemeral_text(await c.h.slash("session", "cancel"))
+    await flush(c)
+    await schedule(c, in_days(5))
+    queue = await ephemeral_text(await c.h.slash("session", "questions"))
+    assert "Still coming in green?" in queue
+
+
+async def test_a_refused_event_edit_still_cancels_for_everyone(community: Community) -> None:
+    c, emu = community, community.emu
+    await schedule(c, in_days(2))
+    post = announcement(c)
+    sid = int(button_ids(post)[0].rsplit(":", 1)[1])
+    member = await make_member(c)
+    await reply(await emu.click(post.id, f"session:rsvp:{sid}", member))
+    emu.inject_fault("PATCH", r"/scheduled-events/\d+$", 403, code=50013)
+    emu.expect_violation("50013")
+    refused = await ephemeral_text(await c.h.slash("session", "cancel"))
+    assert refused == t("session.missing_create_events", "en-US")
+    await flush(c)
+    assert (await c.h.bot.services.sessions.get(c.guild_id, sid)).status == "cancelled"
+    assert any("Ask us anything" in m.content for m in emu.dms_to(member))  # RSVPs told
+    edited = emu.state.messages[post.id]
+    assert edited.embeds[0]["footer"]["text"] == t("session.status.cancelled", "en-US")
+
+
+async def test_session_choices_show_the_start_in_the_server_zone(community: Community) -> None:
+    c = community
+    await ephemeral_text(await c.h.slash("setup", "timezone", {"timezone": "America/New_York"}))
+    start = in_days(3, hour=23)
+    await schedule(c, start)
+    cog = c.h.bot.get_cog("Sessions")
+    asking = SimpleNamespace(guild=c.h.bot.get_guild(c.guild_id), locale="fr")
+    [choice] = await cog.session_choices(asking, "ask")  # type: ignore[union-attr]
+    # "23:00" was typed and read in New York's zone: shown as typed, not as 04:00 UTC
+    assert "23:00" in choice.name and "UTC" not in choice.name
+    assert await cog.session_choices(asking, "nothing like it") == []  # type: ignore[union-attr]
+
+
+async def test_a_refused_announcement_keeps_the_session_and_says_so(community: Community) -> None:
+    c, emu = community, community.emu
+    emu.inject_fault("POST", rf"^/channels/{c.channel('announcements')}/messages$", 403, code=50013)
+    emu.expect_violation("50013")
+    text = await schedule(c, in_days(2))
+    assert text.startswith("✅") and t("session.announcement_refused", "en-US") in text
+    [(session, _)] = await c.h.bot.services.sessions.upcoming(c.guild_id)
+    assert session.event_id is not None and session.post_message_id is None

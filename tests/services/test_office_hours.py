@@ -520,3 +520,22 @@ async def test_export_and_forget_a_member(
     slot = await office.booking(G, session_id, BO)  # the freed future slot went on
     assert slot is not None and slot.slot == 0
     assert f"{session_id}:0" in await job_keys(jobs, REMINDER_JOB)
+
+
+async def test_participants_are_the_slot_holders_then_those_waiting(
+    office: OfficeHours, clock: FakeClock
+) -> None:
+    await office.set_settings(G, mode="first_come")
+    sid = await open_round(office, clock, slots=1)
+    for user in (ANA, BO, CY, DEE):
+        await office.request(G, sid, user)
+    await office.cancel(G, sid, DEE)  # withdrawn: no longer concerned
+    assert await office.participants(G, sid) == [ANA, BO, CY]
+    empty = await open_round(office, clock, slots=1, in_hours=100)
+    await office.set_settings(G, mode="draw")
+    later = await open_round(office, clock, slots=1, in_hours=120)
+    await office.request(G, later, EVE)  # waiting for the draw: concerned too
+    assert await office.participants(G, later) == [EVE]
+    assert await office.participants(G, empty) == []
+    with pytest.raises(DomainError, match=r"^session\.unknown$"):
+        await office.participants(OTHER_GUILD, sid)

@@ -489,3 +489,17 @@ async def test_forgetting_a_merge_target_detaches_its_duplicates(
     assert deleted == 2
     assert await count(db, "session_question") == 0
     assert await count(db, "session_question_author") == 0
+
+
+async def test_carry_over_of_a_cancelled_session_keeps_every_open_question(
+    db: Database, questions: QuestionService
+) -> None:
+    cancelled = await new_session(db)
+    asked = [(await questions.ask(G, cancelled, u, f"From {u}")).id for u in (ANA, BEN, CAM, DEV)]
+    async with db.transaction() as tx:
+        await tx.execute(
+            "UPDATE founder_session SET status = 'cancelled' WHERE id = ?", (cancelled,)
+        )
+    carried = await questions.carry_over(G, cancelled, top=None)
+    assert sorted(q.id for q in carried) == sorted(asked)
+    assert len(await questions.ranked(G, None)) == 4

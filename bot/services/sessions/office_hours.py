@@ -225,7 +225,7 @@ class OfficeHours:
                 raise DomainError("session.office.closed")
             if user_id == session.host_id:
                 raise DomainError("session.office.host")
-            draw_job = await self._draw_job(session_id)
+            draw_job = await self.draw_due(session_id)
             if draw_job is not None or await _undrawn(tx, session_id):
                 await _put_request(tx, session_id, user_id, now, "waiting", None)
                 return RequestResult(session_id, user_id, "draw", draw_at=draw_job)
@@ -329,6 +329,23 @@ class OfficeHours:
             await _session(tx, guild_id, session_id)
             return await _line(tx, session_id)
 
+    async def participants(self, guild_id: int, session_id: int) -> list[int]:
+        """Who holds a slot or waits for one (for the draw or in line): whom a cancelled round
+        concerns. Slot holders first, in slot order."""
+        async with self._db.transaction() as tx:
+            await _session(tx, guild_id, session_id)
+            rows = await tx.fetch_all(
+                "SELECT user_id FROM office_hours_slot WHERE session_id = ? "
+                "AND user_id IS NOT NULL ORDER BY slot",
+                (session_id,),
+            )
+            waiting = await tx.fetch_all(
+                "SELECT user_id FROM office_hours_request WHERE session_id = ? "
+                "AND state = 'waiting' ORDER BY line IS NULL, line, requested_at",
+                (session_id,),
+            )
+        return list(dict.fromkeys(int(row["user_id"]) for row in [*rows, *waiting]))
+
     async def reminder_target(self, session_id: int, slot: int) -> Slot | None:
         """For the reminder job: the slot, if someone still holds it and it has not started."""
         async with self._db.transaction() as tx:
@@ -354,7 +371,7 @@ class OfficeHours:
                 "WHERE f.kind = 'office_hours' AND f.status = 'scheduled' "
                 "AND r.state = 'waiting' AND r.line IS NULL"
             ):
-                if await self._draw_job(row["id"]) is None:
+                if await self.draw_due(row["id"]) is None:
                     await self._jobs.schedule(
                         DRAW_JOB, str(row["id"]), now, guild_id=row["guild_id"]
                     )
@@ -410,8 +427,8 @@ class OfficeHours:
         return deleted + len(held)
 
     # -- helpers that schedule jobs ------------------------------------------------------------
-    async def _draw_job(self, session_id: int) -> datetime | None:
-        """When the round's draw job is due, if it is pending."""
+    async def draw_due(self, session_id: int) -> datetime | None:
+        """When the round's draw is due, if it is still pending."""
         for job in await self._jobs.pending(DRAW_JOB):
             if job.key == str(session_id):
                 return job.due_at

@@ -225,9 +225,12 @@ class QuestionService:
                 order="q.closed_at, q.id",
             )
 
-    async def carry_over(self, guild_id: int, session_id: int, top: int = 5) -> list[Question]:
-        """After the session ended: its `top` open questions go to the guild's backlog, the
-        other open ones are skipped. Returns those carried over, best first."""
+    async def carry_over(
+        self, guild_id: int, session_id: int, top: int | None = 5
+    ) -> list[Question]:
+        """After the session ended: its `top` open questions (all of them when None, as for a
+        cancelled session) go to the guild's backlog, the other open ones are skipped. Returns
+        those carried over, best first."""
         async with self._db.transaction() as tx:
             queue = await _select(
                 tx,
@@ -235,7 +238,8 @@ class QuestionService:
                 (guild_id, session_id),
                 order=_RANKED,
             )
-            carried, dropped = queue[: max(top, 0)], queue[max(top, 0) :]
+            kept = len(queue) if top is None else max(top, 0)
+            carried, dropped = queue[:kept], queue[kept:]
             await tx.executemany(
                 "UPDATE session_question SET session_id = NULL WHERE id = ?",
                 [(question.id,) for question in carried],
