@@ -31,6 +31,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.membership",
     "cogs.referrals",
     "cogs.sessions",
+    "cogs.polls",
+    "cogs.feedback",
 )
 
 # Task names discord.py gives to the work it runs for us; awaited on shutdown so in-flight

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from bot.db import Database
 from bot.services.attribution import InviteTracker
 from bot.services.clock import Clock, utcnow
+from bot.services.feedback.board import FeedbackBoard
+from bot.services.feedback.polls import PollService
 from bot.services.guild_config import GuildConfigService
 from bot.services.jobs import JobQueue
 from bot.services.membership import IntroductionService, MemberService, MembershipSettingsService
@@ -49,6 +51,8 @@ class Services:
     sessions: SessionService
     questions: QuestionService
     office_hours: OfficeHours
+    polls: PollService
+    board: FeedbackBoard
     clock: Clock
 
     @classmethod
@@ -70,6 +74,10 @@ class Services:
         privacy.register(questions)
         office_hours = OfficeHours(db, jobs, clock)
         privacy.register(office_hours)
+        polls = PollService(db, jobs, clock)
+        privacy.register(polls)
+        board = FeedbackBoard(db, clock)
+        privacy.register(board)
         return cls(
             db=db,
             config=GuildConfigService(db, clock),
@@ -90,5 +98,7 @@ class Services:
             sessions=sessions,
             questions=questions,
             office_hours=office_hours,
+            polls=polls,
+            board=board,
             clock=clock,
         )

@@ -21,6 +21,9 @@ COMMANDS = {
     "waitlist",
     "members",
     "referral",
+    "poll",
+    "survey",
+    "feedback",
 }
 TRANSLATED = ("fr", "pt-BR", "da")
 SYNC = r"^/applications/\d+/commands$"

@@ -20,6 +20,8 @@ async def test_export_and_forget_the_language(services: Services) -> None:
         "sessions": {},
         "session_questions": {},
         "office_hours": {},
+        "polls": {},
+        "feedback": {},
     }
     report = await services.privacy.forget(1, 7)
     assert report.deleted == {
@@ -29,6 +31,8 @@ async def test_export_and_forget_the_language(services: Services) -> None:
         "sessions": 0,
         "session_questions": 0,
         "office_hours": 0,
+        "polls": 0,
+        "feedback": 0,
     }
     assert report.total == 1
     assert await services.preferences.language(7) is None
@@ -39,6 +43,8 @@ async def test_export_and_forget_the_language(services: Services) -> None:
         "sessions": {},
         "session_questions": {},
         "office_hours": {},
+        "polls": {},
+        "feedback": {},
     }
 
 
@@ -83,6 +89,8 @@ def test_a_provider_registers_once(services: Services) -> None:
         "sessions",
         "session_questions",
         "office_hours",
+        "polls",
+        "feedback",
     ]
 
 

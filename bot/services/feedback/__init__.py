@@ -1,0 +1,1 @@
+"""Product feedback: polls, ratings and NPS surveys, and the feedback board."""
