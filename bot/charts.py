@@ -15,12 +15,20 @@ which Discord scales down cleanly in its preview. Poll bars sit on a full-width 
 poll without votes shows empty tracks, bare "0" counts and no highlighted leader; callers say
 "0 votes" in the subtitle, in the reader's language (this module holds no words of its own).
 
-Runtime: matplotlib (~55 MiB of RSS with numpy and Pillow) is imported inside the drawing
-functions, so importing this module costs nothing until the first chart. Drawing uses the object
-API (`Figure` + `FigureCanvasAgg`: no pyplot, no global state) in one dedicated worker thread
-rather than `asyncio.to_thread`'s pool: matplotlib caches fonts per thread, and the GIL would
-serialise the drawing anyway, so one thread bounds memory at no cost in throughput. Each figure
-is cleared once its PNG is written.
+Runtime: charts are drawn in a child process, never in the bot's. The first chart used to add
+~55 MiB to the bot's RSS (matplotlib, numpy, Pillow, font caches), ~79 MiB after many renders, and
+CPython never hands that back, while the bot otherwise runs at ~72 MiB; yet charts are rare (a
+poll closes, /poll results, a weekly digest). So one worker process
+(`ProcessPoolExecutor(max_workers=1)`, "spawn" start method: the bot has threads and an event
+loop, which fork would copy half-locked) is started on the first render, concurrent renders queue
+on it, and it is shut down after `IDLE_SECONDS` without a render, returning its memory to the OS;
+the next render starts a new one (a cold child costs a few hundred ms). A worker that dies
+mid-render (BrokenProcessPool) is replaced and the render retried once. The child imports only
+this module and `bot.i18n` (no discord: the bot runs as `python -m bot`, whose `__main__` spawn
+does not re-import), the drawing functions are module-level, and they take and return plain
+data (lists, dates, PNG bytes). matplotlib is imported inside the drawing functions, so importing
+this module costs nothing. Drawing uses the object API (`Figure` + `FigureCanvasAgg`: no pyplot,
+no global state); each figure is cleared once its PNG is written.
 
 Glyphs: DejaVu Sans (bundled with matplotlib) covers Latin with accents, but not emoji. Instead of
 silencing matplotlib's "Glyph missing" warnings (`warnings.catch_warnings` mutates process-global
@@ -33,11 +41,10 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
+import logging
 import math
-import threading
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from functools import cache, partial
 from typing import TYPE_CHECKING
@@ -45,13 +52,17 @@ from typing import TYPE_CHECKING
 from bot.i18n import babel_locale, format_number
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from matplotlib.axes import Axes
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
     from matplotlib.patches import FancyBboxPatch
 
-__all__ = ["render_bar_chart", "render_distribution", "render_timeseries"]
+__all__ = ["render_bar_chart", "render_distribution", "render_timeseries", "shutdown_charts"]
+
+log = logging.getLogger(__name__)
 
 WIDTH_IN = 8.0
 HEIGHT_IN = 4.5
@@ -75,8 +86,13 @@ BAR_COLOURS = ("#34d399", "#f87171", "#fbbf24", "#60a5fa")
 ELLIPSIS = "…"
 SEPARATOR = " · "
 
-_pool_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
+IDLE_SECONDS = 120.0
+"""How long the worker process outlives its last render."""
+
+# Touched only from the event loop's thread.
+_pool: ProcessPoolExecutor | None = None
+_idle: asyncio.TimerHandle | None = None
+_in_flight = 0
 
 
 async def render_bar_chart(
@@ -218,12 +234,77 @@ def _covered_codepoints() -> frozenset[int]:
 
 
 async def _off_loop(draw: Callable[..., Figure], *args: object) -> bytes:
-    """Render in the charts thread: one worker, so one set of font caches and one figure at once."""
+    """Render in the charts process: one worker, so one set of font caches and one figure at once.
+
+    A worker that died (BrokenProcessPool) is replaced and the render retried once."""
+    from concurrent.futures.process import BrokenProcessPool  # only once charts are drawn
+
+    global _in_flight
+    loop = asyncio.get_running_loop()
+    job = partial(_render, draw, *args)
+    _in_flight += 1
+    _cancel_idle()
+    try:
+        pool = _get_pool()
+        try:
+            return await loop.run_in_executor(pool, job)
+        except BrokenProcessPool:
+            log.warning("the charts process died; retrying in a new one")
+            _discard(pool)
+        return await loop.run_in_executor(_get_pool(), job)
+    finally:
+        _in_flight -= 1
+        if _in_flight == 0:
+            _arm_idle(loop)
+
+
+async def shutdown_charts() -> None:
+    """Stop the charts process, if any (the bot's close); queued renders are cancelled."""
     global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
-    return await asyncio.get_running_loop().run_in_executor(_pool, partial(_render, draw, *args))
+    _cancel_idle()
+    pool, _pool = _pool, None
+    if pool is not None:
+        await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+
+
+def _get_pool() -> ProcessPoolExecutor:
+    import multiprocessing  # imported with the first chart: ~1 MiB the bot needs only then
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return _pool
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """Drop a pool (broken or idle): its worker exits, and is reaped, in the background."""
+    global _pool
+    if _pool is pool:
+        _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _cancel_idle() -> None:
+    global _idle
+    if _idle is not None:
+        _idle.cancel()
+        _idle = None
+
+
+def _arm_idle(loop: asyncio.AbstractEventLoop) -> None:
+    global _idle
+    _cancel_idle()
+    if _pool is not None and not loop.is_closed():
+        _idle = loop.call_later(IDLE_SECONDS, _retire)
+
+
+def _retire() -> None:
+    """Idle for IDLE_SECONDS: stop the worker so its memory goes back to the OS."""
+    global _idle
+    _idle = None
+    if _pool is not None and _in_flight == 0:
+        _discard(_pool)
 
 
 def _render(draw: Callable[..., Figure], *args: object) -> bytes:

@@ -12,6 +12,7 @@ import discord
 import yarl
 from discord.ext import commands
 
+from bot.charts import shutdown_charts
 from bot.i18n import resolve_locale, t
 from bot.scheduler import JobRunner
 from bot.services import Services
@@ -199,6 +200,7 @@ class VouchBot(commands.Bot):
         if self.webhooks is not None:
             await self.webhooks.stop()
         await self.jobs.stop()
+        await shutdown_charts()
         await super().close()
 
     async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:

@@ -1,12 +1,18 @@
-"""Charts: valid PNGs of sensible size for typical and edge inputs, localized, lazily imported."""
+"""Charts: valid PNGs of sensible size for typical and edge inputs, localized, drawn in a child
+process that the bot's never shares matplotlib with, retired when idle and replaced when it dies."""
 
 from __future__ import annotations
 
 import asyncio
 import io
+import os
+import signal
 import struct
 import subprocess
 import sys
+import textwrap
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date, timedelta
 
 import pytest
@@ -16,6 +22,28 @@ from bot.charts import render_bar_chart, render_distribution, render_timeseries
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 START = date(2026, 8, 3)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def charts_process() -> Iterator[None]:
+    """One charts process for the module (each test has its own loop), stopped at the end."""
+    yield
+    asyncio.run(charts.shutdown_charts())
+
+
+def worker_pid() -> int:
+    """The pid of the charts process (there is one worker at most)."""
+    assert charts._pool is not None
+    [pid] = charts._pool._processes
+    return pid
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -226,3 +254,76 @@ async def test_concurrent_renders_are_all_valid() -> None:
     for png in results:
         assert png_size(png)[0] == 800
     assert len(set(results)) == 5
+
+
+def test_rendering_keeps_matplotlib_out_of_the_bot_process_and_discord_out_of_the_child() -> None:
+    code = textwrap.dedent(
+        """
+        import asyncio, sys
+        from bot import charts
+
+        async def main():
+            png = await charts.render_bar_chart("Poll", ["a", "b"], [1, 2], "en-US")
+            assert png.startswith(b"\\x89PNG")
+            probe = "sorted(__import__('sys').modules)"
+            modules = await asyncio.wrap_future(charts._pool.submit(eval, probe))
+            await charts.shutdown_charts()
+            return modules
+
+        child = asyncio.run(main())
+        assert "matplotlib" in child and "discord" not in child, child
+        assert "matplotlib" not in sys.modules, "matplotlib imported"
+        assert "numpy" not in sys.modules, "numpy imported"
+        assert "discord" not in sys.modules
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+async def test_an_idle_worker_exits_and_the_next_render_starts_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(charts, "IDLE_SECONDS", 0.2)
+    await render_bar_chart("Before", ["x"], [1], "en-US")
+    pid = worker_pid()
+    await render_distribution("Still warm", ["1", "2"], [1, 1], "fr")  # restarts the idle timer
+    assert worker_pid() == pid
+    for _ in range(100):
+        if charts._pool is None and gone(pid):
+            break
+        await asyncio.sleep(0.05)
+    assert charts._pool is None
+    assert gone(pid)
+    png = await render_bar_chart("After", ["x", "y"], [1, 0], "da")
+    assert png_size(png)[0] == 800
+    assert worker_pid() != pid
+
+
+async def test_concurrent_renders_queue_on_one_worker() -> None:
+    results = await asyncio.gather(
+        *(render_bar_chart(f"Poll {i}", ["x", "y"], [i, 1], "en-US") for i in range(5))
+    )
+    assert len(set(results)) == 5
+    assert charts._pool is not None
+    assert len(charts._pool._processes) == 1
+
+
+async def test_a_worker_killed_mid_render_is_replaced() -> None:
+    await render_bar_chart("Warm up", ["x"], [1], "en-US")
+    pid = worker_pid()
+    points = [(START + timedelta(days=i), float(i % 9)) for i in range(400)]
+    pending = asyncio.ensure_future(render_timeseries("Long", {"a": points}, "en-US"))
+    await asyncio.sleep(0.02)
+    os.kill(pid, signal.SIGKILL)
+    assert png_size(await pending) == (800, 450)  # retried in a fresh worker
+    assert png_size(await render_bar_chart("Next", ["x"], [2], "fr"))[0] == 800
+    assert worker_pid() != pid
+
+
+async def test_a_worker_that_keeps_dying_raises_after_one_retry() -> None:
+    with pytest.raises(BrokenProcessPool):
+        await charts._off_loop(os._exit, 1)
+    assert png_size(await render_bar_chart("Fine", ["x"], [1], "en-US"))[0] == 800
