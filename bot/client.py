@@ -13,7 +13,7 @@ import yarl
 from discord.ext import commands
 
 from bot.charts import shutdown_charts
-from bot.i18n import resolve_locale, t
+from bot.i18n import catalogs_fingerprint, resolve_locale, t
 from bot.scheduler import JobRunner
 from bot.services import Services
 from bot.settings import Settings
@@ -97,7 +97,7 @@ class VouchBot(commands.Bot):
             await self.webhooks.start()
 
     async def sync_commands_if_changed(self) -> bool:
-        """Sync the command tree only when its translated payload changed (200 creates/day)."""
+        """Sync the command tree only when it or its translations changed (200 creates/day)."""
         guild = (
             discord.Object(self.settings.command_guild_id)
             if self.settings.command_guild_id
@@ -105,14 +105,12 @@ class VouchBot(commands.Bot):
         )
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        translator = self.tree.translator
-        assert translator is not None
-        payload = [
-            await command.get_translated_payload(self.tree, translator)
-            for command in self.tree.get_commands(guild=guild)
-        ]
+        # The untranslated commands plus the catalogs' digest say whether anything Discord shows
+        # changed, without translating every command into every language at each start (the
+        # translations are made, and the other languages' catalogs loaded, only to sync).
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
         digest = hashlib.sha256(
-            json.dumps(payload, sort_keys=True, default=str).encode()
+            json.dumps([payload, catalogs_fingerprint()], sort_keys=True, default=str).encode()
         ).hexdigest()
         key = f"commands:{self.application_id}:{guild.id if guild else 'global'}"
         if await self.services.meta.get(key) == digest:

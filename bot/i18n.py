@@ -91,6 +91,15 @@ def po_path(locale: str) -> Path:
     return LOCALES_DIR / locale.replace("-", "_") / "LC_MESSAGES" / "messages.po"
 
 
+def catalogs_fingerprint() -> str:
+    """A digest of every `.po` file: it changes whenever any translation does (read from disk,
+    without loading the catalogs)."""
+    digest = hashlib.sha256()
+    for locale in sorted(LOCALE_NAMES):
+        digest.update(locale.encode() + b"\0" + po_path(locale).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 @cache
 def catalog(locale: str) -> Catalog:
     """Load (once) the catalog of a supported locale."""

@@ -116,3 +116,12 @@ async def test_restart_does_not_sync_commands_again(
     await harness.restart()
     assert len([c for c in emulator.calls[mark:] if c.matches("PUT", SYNC)]) == 1
     assert await harness.bot.services.meta.get(key) not in (None, "stale")
+
+
+async def test_an_unchanged_command_set_is_not_synced_again(
+    emulator: Emulator, harness: BotHarness
+) -> None:
+    synced = len(emulator.calls_matching("PUT", r"/commands$"))
+    assert synced == 1
+    await harness.restart()
+    assert len(emulator.calls_matching("PUT", r"/commands$")) == synced  # same commands, same texts
