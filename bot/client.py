@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from bot.webhooks import WebhookServer
 
 log = logging.getLogger(__name__)
+
+MENTIONS_PER_POST = 40  # 40 mentions and a short text fit in one message
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.setup",
@@ -144,6 +147,29 @@ class VouchBot(commands.Bot):
             if not isinstance(error, discord.Forbidden | discord.NotFound):
                 log.warning("could not DM user %s (%s)", user_id, error.status)
             return False
+        return True
+
+    async def mention_post(
+        self, place: discord.abc.Messageable, user_ids: Sequence[int], text: str
+    ) -> bool:
+        """The fallback for people whose DMs are closed: `text` posted in `place`, mentioning
+        them (40 per message, so it fits Discord's 2,000 characters) and pinging only them.
+        False when Discord refused a post."""
+        for start in range(0, len(user_ids), MENTIONS_PER_POST):
+            chunk = user_ids[start : start + MENTIONS_PER_POST]
+            mentions = " ".join(f"<@{user_id}>" for user_id in chunk)
+            try:
+                await place.send(
+                    f"{mentions}\n{text}"[:2000],
+                    allowed_mentions=discord.AllowedMentions(
+                        everyone=False,
+                        roles=False,
+                        users=[discord.Object(user_id) for user_id in chunk],
+                    ),
+                )
+            except discord.HTTPException as error:
+                log.warning("could not post a mention fallback (%s)", error.status)
+                return False
         return True
 
     async def log_line(self, guild: discord.Guild, key: str, **params: object) -> None:

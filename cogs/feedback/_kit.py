@@ -20,7 +20,6 @@ from cogs.feedback._render import item_embed, post_url, status_text
 
 log = logging.getLogger(__name__)
 
-MENTIONS_PER_POST = 40  # 40 mentions and the update fit in one message (2,000 characters)
 THREAD_ARCHIVE_MINUTES: Literal[60, 1440, 4320, 10080] = 10080  # a week
 
 
@@ -173,19 +172,4 @@ class FeedbackKit:
         text = t(
             key, locale, title=item.title, status=status_text(item.status), note=item.note or ""
         )
-        for start in range(0, len(user_ids), MENTIONS_PER_POST):
-            chunk = user_ids[start : start + MENTIONS_PER_POST]
-            mentions = " ".join(f"<@{user_id}>" for user_id in chunk)
-            try:
-                await place.send(
-                    f"{mentions}\n{text}"[:2000],
-                    allowed_mentions=discord.AllowedMentions(
-                        everyone=False,
-                        roles=False,
-                        users=[discord.Object(user_id) for user_id in chunk],
-                    ),
-                )
-            except discord.HTTPException as error:
-                log.warning("feedback %s: could not post a mention (%s)", item.id, error.status)
-                return False
-        return True
+        return await self.bot.mention_post(place, user_ids, text)

@@ -23,7 +23,6 @@ from cogs.sessions._render import announcement, office_embed
 
 log = logging.getLogger(__name__)
 
-MENTIONS_PER_POST = 40  # 40 mentions and a reminder fit in one message (2,000 characters)
 REFRESH_DELAY = 2.0  # seconds: RSVP clicks in a burst become one edit of the announcement
 
 
@@ -301,22 +300,7 @@ class SessionKit:
             return False
         locale = await self.bot.guild_locale(guild)
         text = t(key, locale, guild=guild.name, **params)
-        for start in range(0, len(user_ids), MENTIONS_PER_POST):
-            chunk = user_ids[start : start + MENTIONS_PER_POST]
-            mentions = " ".join(f"<@{user_id}>" for user_id in chunk)
-            try:
-                await place.send(
-                    f"{mentions}\n{text}"[:2000],
-                    allowed_mentions=discord.AllowedMentions(
-                        everyone=False,
-                        roles=False,
-                        users=[discord.Object(user_id) for user_id in chunk],
-                    ),
-                )
-            except discord.HTTPException as error:
-                log.warning("session %s: could not post a mention (%s)", session.id, error.status)
-                return False
-        return True
+        return await self.bot.mention_post(place, user_ids, text)
 
     async def log(self, guild: discord.Guild, key: str, **params: object) -> None:
         """A line for the moderators in the log channel (if there is one)."""
