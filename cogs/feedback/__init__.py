@@ -120,7 +120,12 @@ class Feedback(
     async def press_upvote(self, interaction: discord.Interaction[VouchBot], item_id: int) -> None:
         """One upvote per member (a second press takes it back); not on one's own item."""
         guild = await self.kit.require_member(interaction)
-        item, added = await self.bot.services.board.upvote(guild.id, item_id, interaction.user.id)
+        item, added = await self.bot.services.board.upvote(
+            guild.id,
+            item_id,
+            interaction.user.id,
+            via_message=interaction.message.id if interaction.message else None,
+        )
         locale = await self.bot.guild_locale(guild)
         await interaction.response.edit_message(
             embed=item_embed(item, locale), view=item_view(item, locale)

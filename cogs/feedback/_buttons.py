@@ -27,12 +27,18 @@ def feedback_cog(interaction: discord.Interaction[VouchBot]) -> Feedback:
     return found
 
 
-class UpvoteButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"feedback:upvote:(?P<id>\d{1,20})"
-):
-    """Upvote an item (a second press takes the vote back)."""
+_ITEM_ID = re.compile(r"\d{1,18}")
 
-    def __init__(self, item_id: int, *, label: str | None = None, disabled: bool = False) -> None:
+
+class UpvoteButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"feedback:upvote:(?P<rest>.{0,84})"
+):
+    """Upvote an item (a second press takes the vote back). Every `feedback:upvote:` id is
+    taken, so a malformed one (a custom_id is user input) still gets a clear answer."""
+
+    def __init__(
+        self, item_id: int | str, *, label: str | None = None, disabled: bool = False
+    ) -> None:
         super().__init__(
             discord.ui.Button(
                 label=label,
@@ -42,7 +48,7 @@ class UpvoteButton(
                 custom_id=f"feedback:upvote:{item_id}",
             )
         )
-        self.item_id = item_id
+        self.rest = str(item_id)
 
     @classmethod
     async def from_custom_id(
@@ -52,13 +58,15 @@ class UpvoteButton(
         match: re.Match[str],
         /,
     ) -> UpvoteButton:
-        """Rebuild from the custom_id (the label is not needed to handle a press)."""
-        return cls(int(match["id"]))
+        """Keep the raw id: it is checked when pressed (the label is not needed)."""
+        return cls(match["rest"])
 
     @guarded
     async def callback(self, interaction: discord.Interaction[VouchBot]) -> None:  # type: ignore[override]
         """Toggle the presser's upvote."""
-        await feedback_cog(interaction).press_upvote(interaction, self.item_id)
+        if not _ITEM_ID.fullmatch(self.rest):
+            raise DomainError("feedback.button.invalid")
+        await feedback_cog(interaction).press_upvote(interaction, int(self.rest))
 
 
 def item_view(item: FeedbackItem, locale: object) -> discord.ui.View:

@@ -19,7 +19,10 @@ from cogs.polls._kit import PollKit, guild_member
 
 log = logging.getLogger(__name__)
 
-COMMENT_FORM = r"poll:comment_form:(?P<id>\d{1,18})"
+#: Every `poll:comment_form:` id is routed, so a forged one gets an answer (not "This interaction
+#: failed"); the id is checked in `submit_comment`.
+COMMENT_FORM = r"poll:comment_form:(?P<id>.{0,82})"
+_FORM_ID = re.compile(r"\d{1,18}")
 _VOTE = re.compile(r"vote:(?P<poll>\d{1,18}):(?P<option>\d{1,2})")
 _COMMENT = re.compile(r"comment:(?P<poll>\d{1,18})")
 
@@ -49,6 +52,7 @@ class PollRunner(commands.Cog):
         self.bot = bot
         self.services = bot.services
         self.kit = PollKit(bot)
+        self._counts_reshown = False
 
     async def cog_load(self) -> None:
         """Closing deadlines are durable jobs; the comment form is routed by custom_id."""
@@ -60,6 +64,18 @@ class PollRunner(commands.Cog):
         self.bot.jobs.unregister(CLOSE_JOB)
         self.bot.modals.unroute(COMMENT_FORM)
         await self.kit.flush()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Once per start, re-show the counts of open polls: a coalesced edit still pending when
+        the process died would otherwise leave stale counts until the next vote."""
+        if self._counts_reshown:
+            return
+        self._counts_reshown = True
+        for poll in await self.services.polls.open_posted():
+            guild = self.bot.get_guild(poll.guild_id)
+            if guild is not None and not (poll.kind == "poll" and poll.hide_results):
+                self.kit.refresh_soon(guild, poll.id)
 
     # -- buttons -------------------------------------------------------------------------------
     async def press(self, interaction: discord.Interaction[VouchBot], rest: str) -> None:
@@ -115,6 +131,8 @@ class PollRunner(commands.Cog):
     ) -> None:
         """Keep the comment with the member's answer."""
         guild, member = guild_member(interaction)
+        if not _FORM_ID.fullmatch(match["id"]):
+            raise DomainError("poll.form.invalid")
         await self.services.polls.comment(
             guild.id, int(match["id"]), member.id, values.get("comment", "")
         )

@@ -464,3 +464,40 @@ async def test_a_board_the_bot_cannot_post_in_keeps_nothing(community: Community
     text = await ephemeral_text(sent)
     assert text == t("feedback.cannot_post", "en-US", channel=f"<#{channel.id}>")
     assert await c.h.bot.services.board.export(c.guild_id) == []
+
+
+async def test_forged_upvote_buttons_are_refused_and_change_nothing(community: Community) -> None:
+    """A modified client can put any custom_id on any of the bot's messages: malformed ids get a
+    clear answer (not "This interaction failed"), and an item's Upvote sent from another post
+    never overwrites that post with the item."""
+    c, emu = community, community.emu
+    services = c.h.bot.services
+    first, _ = await submit(c, c.sponsor, title="Resole service")
+    second, _ = await submit(c, c.sponsor, title="Wider fit")
+    member = await make_member(c)
+    before = await services.board.export(c.guild_id)
+    target = post_of(c, second)
+    shown = copy.deepcopy((target.embeds, target.components))
+
+    async def forge(custom_id: str) -> str:
+        forged = copy.copy(target)
+        forged.components = [
+            {"type": 1, "components": [{"type": 2, "style": 1, "custom_id": custom_id}]}
+        ]
+        rec = await emu._component(
+            forged, {"custom_id": custom_id, "component_type": 2}, member, None
+        )
+        return await ephemeral_text(rec)
+
+    invalid = t("feedback.button.invalid", "en-US")
+    for custom_id in (
+        "feedback:upvote:abc",
+        "feedback:upvote:",
+        "feedback:upvote:99999999999999999999",
+        f"feedback:upvote:{first}",  # another item's button on this post
+    ):
+        assert await forge(custom_id) == invalid, custom_id
+    await c.h.settle()
+    assert await services.board.export(c.guild_id) == before
+    now = emu.state.messages[target.id]
+    assert (now.embeds, now.components) == shown

@@ -340,3 +340,42 @@ async def test_bad_input_is_refused_and_changes_nothing(community: Community) ->
         assert await vote(c, msg, custom_id, c.sponsor) == expected, custom_id
     assert await services.polls.counts(await poll_of(c, pid)) == (0, 0)
     assert await services.polls.voters(foreign.id) == 0
+
+
+async def test_live_counts_lost_in_a_crash_are_shown_after_the_restart(
+    community: Community,
+) -> None:
+    c, emu = community, community.emu
+    pid = poll_id_of(await create(c, options="Red;Blue"))
+    msg = await posted(c, pid)
+    await vote(c, msg, f"poll:vote:{pid}:1", c.sponsor)
+    await c.h.settle()
+    cog = c.h.bot.get_cog("PollRunner")
+    assert cog is not None
+    pending = cog.kit._refreshes  # type: ignore[attr-defined]
+    assert pid in pending
+    for task in pending.values():  # the process dies before the coalesced edit is sent
+        task.cancel()
+    pending.clear()
+    await c.h.restart()
+
+    async def shown() -> bool:
+        return "▰▰▰▰▰▰▰▰▰▰ 1 · 100%" in emu.state.messages[msg.id].embeds[0]["description"]
+
+    await until(shown)
+
+
+async def test_a_forged_comment_form_gets_a_clear_answer(community: Community) -> None:
+    c, emu = community, community.emu
+    channel = emu.state.channels[c.channel("welcome")]
+    expected = t("poll.form.invalid", "en-US")
+    for custom_id in ("poll:comment_form:abc", "poll:comment_form:9999999999999999999999"):
+        data = {
+            "custom_id": custom_id,
+            "components": [
+                {"type": 1, "components": [{"type": 4, "custom_id": "comment", "value": "hi"}]}
+            ],
+        }
+        rec = await emu._send(emu._base(5, data, c.sponsor, channel, None))
+        assert await ephemeral_text(rec) == expected, custom_id
+    assert await c.h.bot.services.db.fetch_all("SELECT * FROM poll_comment") == []

@@ -244,3 +244,17 @@ async def test_privacy_export_and_forget(db: Database, board: FeedbackBoard) -> 
     [change] = await board.moved_since(G, left.created_at)
     assert change.moderator_id == 0 and change.note == "by Ana as a moderator"
     assert await board.voters(mine.id) == []  # her item went with its votes
+
+
+async def test_an_upvote_from_another_message_is_refused(
+    board: FeedbackBoard, db: Database
+) -> None:
+    item = await board.submit(G, ANA, "Boots", "Wider fit", "")
+    await board.set_post(item.id, 500, 501, None)
+    before = await snapshot(db)
+    with pytest.raises(DomainError) as refused:
+        await board.upvote(G, item.id, BEN, via_message=999)
+    assert refused.value.key == "feedback.button.invalid"
+    assert await snapshot(db) == before
+    voted, added = await board.upvote(G, item.id, BEN, via_message=501)
+    assert added and voted.votes == 1

@@ -290,3 +290,17 @@ async def test_export_and_forget_a_member(polls: PollService, services: Services
     assert await polls.counts(secret) == (1, 0)
     assert await polls.export_member(G, ANA) == {}
     assert (await polls.get(G, named.id)).author_id == 0
+
+
+async def test_open_posted_lists_open_polls_with_a_message_in_every_guild(
+    polls: PollService,
+) -> None:
+    unposted = await polls.create_poll(G, 9, question="Q", options="a;b")
+    here = await polls.create_poll(G, 9, question="Q", options="a;b")
+    there = await polls.create_poll(OTHER_G, 9, question="Q", options="a;b")
+    closed = await polls.create_poll(G, 9, question="Q", options="a;b")
+    for number, poll in enumerate((here, there, closed)):
+        await polls.set_message(poll.id, 100, 200 + number)
+    await polls.close(G, closed.id)
+    assert [poll.id for poll in await polls.open_posted()] == [here.id, there.id]
+    assert unposted.id not in {poll.id for poll in await polls.open_posted()}

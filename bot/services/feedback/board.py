@@ -159,11 +159,16 @@ class FeedbackBoard:
         async with self._db.transaction() as tx:
             return await _owned(tx, guild_id, item_id)
 
-    async def upvote(self, guild_id: int, item_id: int, user_id: int) -> tuple[FeedbackItem, bool]:
+    async def upvote(
+        self, guild_id: int, item_id: int, user_id: int, *, via_message: int | None = None
+    ) -> tuple[FeedbackItem, bool]:
         """Toggle the member's upvote: True when added, False when a second press took it
-        back. Refused on one's own item and on shipped or declined items."""
+        back. Refused on one's own item, on shipped or declined items, and from a message other
+        than the item's post (`via_message`: the reply edits that message)."""
         async with self._db.transaction() as tx:
             item = await _owned(tx, guild_id, item_id)
+            if via_message is not None and item.message_id not in (None, via_message):
+                raise DomainError("feedback.button.invalid")
             if item.author_id == user_id:
                 raise DomainError("feedback.upvote.own")
             if not item.takes_votes:

@@ -317,6 +317,14 @@ class PollService:
             )
             return [await _one(tx, row["id"]) for row in rows]
 
+    async def open_posted(self) -> list[Poll]:
+        """Open polls of every guild that have a posted message."""
+        async with self._db.transaction() as tx:
+            rows = await tx.fetch_all(
+                "SELECT id FROM poll WHERE closed_at IS NULL AND message_id IS NOT NULL ORDER BY id"
+            )
+            return [await _one(tx, row["id"]) for row in rows]
+
     async def counts(self, poll: Poll) -> tuple[int, ...]:
         """Votes per option, in option order."""
         async with self._db.transaction() as tx:
