@@ -4,14 +4,13 @@ A session mirrors a Discord scheduled event. Its status moves scheduled -> activ
 or scheduled -> cancelled, whichever side (our commands or Discord's own UI) moves it; every
 transition is idempotent, so following the event's updates after our own change is harmless.
 
-Reminders are durable jobs, one per offset. When one fires, the members to remind are written
-(claimed) before anything is sent, so a retry, a restart or a reconnect never reminds twice.
+Reminders (`reminders.py`) and attendance (`attendance.py`) are parts of the same service.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -20,9 +19,15 @@ from bot.db import Database, Transaction
 from bot.errors import DomainError
 from bot.services.clock import Clock, iso, utcnow
 from bot.services.jobs import JobQueue
+from bot.services.sessions.attendance import SessionAttendance
 from bot.services.sessions.models import Session, SessionKind, session_of
+from bot.services.sessions.reminders import (
+    REMINDER_JOB,
+    ReminderBatch,
+    ReminderOutcome,
+    SessionReminders,
+)
 
-REMINDER_JOB = "session.reminder"
 DEFAULT_REMINDERS: tuple[int, ...] = (1440, 15)
 MIN_MINUTES, MAX_MINUTES = 15, 240
 TITLE_MAX = 100  # Discord's limit for an event name
@@ -32,7 +37,6 @@ CAPACITY_MAX = 10_000
 REMINDER_MIN, REMINDER_MAX, REMINDERS_MAX = 5, 7 * 1440, 3
 DRAFT_TTL = timedelta(hours=1)
 Via = Literal["button", "event"]
-ReminderOutcome = Literal["dm", "channel", "off", "failed"]
 
 
 @dataclass(frozen=True)
@@ -106,16 +110,7 @@ class Transition:
     previous: str
 
 
-@dataclass(frozen=True)
-class ReminderBatch:
-    """Members to remind now; they are already claimed."""
-
-    session: Session
-    minutes: int
-    user_ids: tuple[int, ...]
-
-
-class SessionService:
+class SessionService(SessionReminders, SessionAttendance):
     """Sessions of every guild."""
 
     name = "sessions"
@@ -521,113 +516,6 @@ class SessionService:
                 > 0
             )
 
-    # -- reminders -----------------------------------------------------------------------------
-    async def claim_reminders(self, session_id: int, minutes: int) -> ReminderBatch | None:
-        """The members to remind for this offset, claimed so nobody is reminded twice. None
-        when the session is no longer upcoming (a reminder missed while the bot was down is sent
-        late only if the session has not started)."""
-        now = self._clock()
-        async with self._db.transaction() as tx:
-            row = await tx.fetch_one("SELECT * FROM founder_session WHERE id = ?", (session_id,))
-            if row is None:
-                return None
-            session = session_of(row)
-            if session.status != "scheduled" or session.starts_at <= now:
-                return None
-            rows = await tx.fetch_all(
-                "SELECT user_id FROM session_rsvp r WHERE session_id = ? AND state = 'going' "
-                "AND NOT EXISTS (SELECT 1 FROM session_reminder m WHERE m.session_id = ? "
-                "AND m.minutes = ? AND m.user_id = r.user_id) ORDER BY seq",
-                (session_id, session_id, minutes),
-            )
-            users = tuple(int(r["user_id"]) for r in rows)
-            await tx.executemany(
-                "INSERT INTO session_reminder (session_id, minutes, user_id, outcome, sent_at) "
-                "VALUES (?, ?, ?, 'claimed', ?)",
-                [(session_id, minutes, user, iso(now)) for user in users],
-            )
-        return ReminderBatch(session, minutes, users)
-
-    async def reminder_outcomes(
-        self, session_id: int, minutes: int, outcomes: Mapping[int, ReminderOutcome]
-    ) -> None:
-        """Record how each claimed reminder went (DM, channel mention, turned off, failed)."""
-        async with self._db.transaction() as tx:
-            await tx.executemany(
-                "UPDATE session_reminder SET outcome = ? "
-                "WHERE session_id = ? AND minutes = ? AND user_id = ?",
-                [(out, session_id, minutes, user) for user, out in outcomes.items()],
-            )
-
-    async def reminders_sent(self, session_id: int) -> dict[tuple[int, int], str]:
-        """(minutes, user) -> outcome, for status displays and tests."""
-        rows = await self._db.fetch_all(
-            "SELECT minutes, user_id, outcome FROM session_reminder WHERE session_id = ?",
-            (session_id,),
-        )
-        return {(r["minutes"], r["user_id"]): r["outcome"] for r in rows}
-
-    # -- attendance ----------------------------------------------------------------------------
-    async def voice_moved(
-        self, guild_id: int, user_id: int, left: int | None, joined: int | None
-    ) -> None:
-        """A member left channel `left` and/or joined `joined`: spans of running sessions in
-        those channels are closed or opened."""
-        now = iso(self._clock())
-        async with self._db.transaction() as tx:
-            if left is not None:
-                await _close_spans(tx, now, guild_id, left, (user_id,))
-            if joined is not None:
-                await tx.execute(
-                    "INSERT INTO session_attendance (session_id, user_id, open_since) "
-                    "SELECT id, ?, ? FROM founder_session WHERE guild_id = ? AND channel_id = ? "
-                    "AND status = 'active' ON CONFLICT (session_id, user_id) DO UPDATE SET "
-                    "open_since = coalesce(open_since, excluded.open_since)",
-                    (user_id, now, guild_id, joined),
-                )
-
-    async def reconcile_attendance(self, session: Session, present: Collection[int]) -> None:
-        """At a start or after a restart: members in the channel now have an open span, the
-        others none (time while the bot was down counts up to now for those still there)."""
-        if session.channel_id is None:
-            return
-        now = iso(self._clock())
-        async with self._db.transaction() as tx:
-            rows = await tx.fetch_all(
-                "SELECT user_id FROM session_attendance WHERE session_id = ? "
-                "AND open_since IS NOT NULL",
-                (session.id,),
-            )
-            gone = [int(r["user_id"]) for r in rows if int(r["user_id"]) not in present]
-            await _close_spans(tx, now, session.guild_id, session.channel_id, gone)
-            await tx.executemany(
-                "INSERT INTO session_attendance (session_id, user_id, open_since) "
-                "VALUES (?, ?, ?) ON CONFLICT (session_id, user_id) DO UPDATE SET "
-                "open_since = coalesce(open_since, excluded.open_since)",
-                [(session.id, user, now) for user in present],
-            )
-
-    async def close_attendance(self, session_id: int) -> None:
-        """Close every open span (the session ended)."""
-        now = iso(self._clock())
-        async with self._db.transaction() as tx:
-            await tx.execute(
-                "UPDATE session_attendance SET seconds = seconds + max(0, "
-                "CAST(round((julianday(?) - julianday(open_since)) * 86400) AS INTEGER)), "
-                "open_since = NULL WHERE session_id = ? AND open_since IS NOT NULL",
-                (now, session_id),
-            )
-
-    async def attendance(self, session_id: int) -> dict[int, int]:
-        """Member -> whole minutes present (closed spans; open ones counted up to now)."""
-        rows = await self._db.fetch_all(
-            "SELECT user_id, seconds + coalesce(CAST(round((julianday(?) - "
-            "julianday(open_since)) * 86400) AS INTEGER), 0) AS total "
-            "FROM session_attendance WHERE session_id = ? ORDER BY user_id",
-            (iso(self._clock()), session_id),
-        )
-        return {int(r["user_id"]): int(r["total"]) // 60 for r in rows}
-
     # -- privacy -------------------------------------------------------------------------------
     async def export_member(self, guild_id: int, user_id: int) -> dict[str, object]:
         """RSVPs, reminders and attendance of a member."""
@@ -714,13 +602,4 @@ async def _fill_seats(tx: Transaction, session: Session) -> tuple[int, ...]:
     return users
 
 
-async def _close_spans(
-    tx: Transaction, now: str, guild_id: int, channel_id: int, users: Collection[int]
-) -> None:
-    await tx.executemany(
-        "UPDATE session_attendance SET seconds = seconds + max(0, "
-        "CAST(round((julianday(?) - julianday(open_since)) * 86400) AS INTEGER)), "
-        "open_since = NULL WHERE user_id = ? AND open_since IS NOT NULL AND session_id IN "
-        "(SELECT id FROM founder_session WHERE guild_id = ? AND channel_id = ?)",
-        [(now, user, guild_id, channel_id) for user in users],
-    )
+__all__ = ["REMINDER_JOB", "ReminderBatch", "ReminderOutcome", "SessionService"]
