@@ -744,3 +744,27 @@ async def test_a_refused_announcement_keeps_the_session_and_says_so(community: C
     assert text.startswith("✅") and t("session.announcement_refused", "en-US") in text
     [(session, _)] = await c.h.bot.services.sessions.upcoming(c.guild_id)
     assert session.event_id is not None and session.post_message_id is None
+
+
+async def test_reminder_offsets_are_set_and_bad_ones_refused(community: Community) -> None:
+    c = community
+    saved = await ephemeral_text(await c.h.slash("setup", "sessions", {"reminders": "2h, 10m"}))
+    assert "2 h, 10 min" in saved
+    invalid = t("session.reminders.invalid", "en-US", count=3, min=5, max=7)
+    for bad, expected in {
+        "soon": t("session.duration.unreadable", "en-US", value="soon"),
+        "1m": invalid,
+        "9d": invalid,
+        "1h, 2h, 3h, 4h": invalid,
+    }.items():
+        refused = await ephemeral_text(await c.h.slash("setup", "sessions", {"reminders": bad}))
+        assert refused == expected, bad
+    member = await c.h.slash("setup", "sessions", {"reminders": "off"}, user_id=c.sponsor)
+    assert await ephemeral_text(member) == t("errors.manage_guild_required", "en-US")
+    settings = await c.h.bot.services.sessions.settings(c.guild_id)
+    assert settings.reminder_minutes == (120, 10)  # the refusals changed nothing
+    await schedule(c, in_days(2))
+    jobs = await c.h.bot.services.jobs.pending("session.reminder")
+    assert sorted(job.key.split(":")[1] for job in jobs) == ["10", "120"]
+    off = await ephemeral_text(await c.h.slash("setup", "sessions", {"reminders": "off"}))
+    assert t("setup.sessions.reminders_off", "en-US") in off
