@@ -37,6 +37,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.sessions",
     "cogs.polls",
     "cogs.feedback",
+    "cogs.leaders",
+    "cogs.circles",
 )
 
 # Task names discord.py gives to the work it runs for us; awaited on shutdown so in-flight

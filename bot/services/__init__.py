@@ -11,6 +11,12 @@ from bot.services.feedback.board import FeedbackBoard
 from bot.services.feedback.polls import PollService
 from bot.services.guild_config import GuildConfigService
 from bot.services.jobs import JobQueue
+from bot.services.leaders import (
+    CircleService,
+    EngagementSignals,
+    LeaderRoster,
+    LeaderSettingsService,
+)
 from bot.services.membership import IntroductionService, MemberService, MembershipSettingsService
 from bot.services.meta import MetaService
 from bot.services.preferences import PreferenceService
@@ -53,6 +59,10 @@ class Services:
     office_hours: OfficeHours
     polls: PollService
     board: FeedbackBoard
+    leader_settings: LeaderSettingsService
+    signals: EngagementSignals
+    leaders: LeaderRoster
+    circles: CircleService
     clock: Clock
 
     @classmethod
@@ -78,6 +88,9 @@ class Services:
         privacy.register(polls)
         board = FeedbackBoard(db, clock)
         privacy.register(board)
+        signals = EngagementSignals(db, clock)
+        leaders = LeaderRoster(db, clock)
+        circles = CircleService(db, clock)
         return cls(
             db=db,
             config=GuildConfigService(db, clock),
@@ -100,5 +113,9 @@ class Services:
             office_hours=office_hours,
             polls=polls,
             board=board,
+            leader_settings=LeaderSettingsService(db, clock),
+            signals=signals,
+            leaders=leaders,
+            circles=circles,
             clock=clock,
         )

@@ -87,6 +87,9 @@ async def admit(
             log.warning("guild %s: could not post a welcome (%s)", guild.id, error.status)
     by = f"<@{moderator_id}>" if moderator_id else "auto"
     await kit.log(guild, "membership.log.admitted", user=f"<@{user_id}>", by=by)
+    # Other features follow admissions (circles, the leaders' scale alert) without membership
+    # knowing them: `on_member_admitted(guild, user_id, sponsor_id)`.
+    kit.bot.dispatch("member_admitted", guild, user_id, stint.sponsor_id)
     return stint
 
 

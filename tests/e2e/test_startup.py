@@ -24,6 +24,9 @@ COMMANDS = {
     "poll",
     "survey",
     "feedback",
+    "leaders",
+    "circles",
+    "circle",
 }
 TRANSLATED = ("fr", "pt-BR", "da")
 SYNC = r"^/applications/\d+/commands$"
