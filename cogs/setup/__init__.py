@@ -13,6 +13,7 @@ from bot.client import VouchBot
 from bot.i18n import LOCALE_NAMES, t
 from cogs.preferences import LANGUAGE_CHOICES
 from cogs.setup._auto import run_auto_setup
+from cogs.setup._digest import DigestSetup
 from cogs.setup._leaders import LeaderSetup
 from cogs.setup._membership import TEXTS_MODAL_PATTERN, MembershipSetup, save_texts
 from cogs.setup._referrals import ReferralSetup
@@ -31,6 +32,7 @@ class Setup(
     ReferralSetup,
     SessionSetup,
     LeaderSetup,
+    DigestSetup,
     commands.GroupCog,
     group_name="setup",
     group_description="Configure Vouch for this server",
