@@ -1,7 +1,7 @@
 """Run the benchmarks (each in its own process) and print a Markdown table for the README.
 
 python -m bench.run_all [--n 1000] [--blocks 5] [--runs 5] [--members 10000] [--bursts 3]
-                        [--imports 3] [--sessions 3] [--polls 3]
+                        [--imports 3] [--sessions 3] [--polls 3] [--health-members 10000]
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _row(metric: str, ours: str, baseline: str, ratio: float, goal: float | None
     return f"| {metric} | {ours} | {baseline} | {ratio:.2f}×{verdict} |"
 
 
-def table(rt: JSON, sm: JSON, jb: JSON, ri: JSON, ss: JSON, pb: JSON) -> str:
+def table(rt: JSON, sm: JSON, jb: JSON, ri: JSON, ss: JSON, pb: JSON, hb: JSON) -> str:
     """The Markdown table: metric | ours | baseline | ratio."""
     m = machine()
     o, b = rt["ours"], rt["baseline"]
@@ -155,6 +155,7 @@ def table(rt: JSON, sm: JSON, jb: JSON, ri: JSON, ss: JSON, pb: JSON) -> str:
         ),
         f"| {votes}, poll message edits | {pbo['median_edits']:g} "
         f"(uncoalesced: {pcfg['votes']:,}) | none (no live count) | — |",
+        *health_rows(hb),
         "",
         f"Round trip: `/setup show` as the guild owner, emulator dispatch to callback POST "
         f"arrival, {cfg['n']} sequential interactions per bot in {cfg['blocks']} alternating "
@@ -186,6 +187,29 @@ def table(rt: JSON, sm: JSON, jb: JSON, ri: JSON, ss: JSON, pb: JSON) -> str:
     return "\n".join(lines)
 
 
+def health_rows(hb: JSON) -> list[str]:
+    """The community-health rows: compute and render times, and the unrelated command's ack
+    latency while /health show runs against it alone."""
+    members = hb["config"]["members"]
+    m, acks = hb["metrics"], hb["acks"]
+    compute = " · ".join(
+        f"{m[p]['p50_ms']:.0f}/{m[p]['p99_ms']:.0f} ms" for p in ("week", "month", "quarter")
+    )
+    warm = hb["charts"]["warm"]
+    return [
+        f"| /health metrics, {members:,} members + a year, p50/p99 (week · month · quarter) "
+        f"| {compute} | — | — |",
+        f"| /health both charts, p50/p99 (first: {hb['charts']['first_s']:.2f} s) "
+        f"| {warm['p50_ms']:.0f}/{warm['p99_ms']:.0f} ms | — | — |",
+        _row(
+            "/setup show ack p99 while /health show runs (vs alone)",
+            f"{acks['during_health_show']['p99_ms']:.2f} ms",
+            f"{acks['baseline']['p99_ms']:.2f} ms",
+            acks["ratio_p99"],
+        ),
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m bench.run_all")
@@ -198,6 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--imports", type=int, default=3, help="orders-import runs per size")
     parser.add_argument("--sessions", type=int, default=3, help="session-burst runs per bot")
     parser.add_argument("--polls", type=int, default=3, help="poll-burst runs per bot")
+    parser.add_argument("--health-members", type=int, default=10_000, help="members for health")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="vouch-bench-") as tmp:
         rt = run_bench(
@@ -214,8 +239,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ri = run_bench("referral_import", ["--runs", str(args.imports)], Path(tmp) / "import.json")
         ss = run_bench("session_burst", ["--runs", str(args.sessions)], Path(tmp) / "sessions.json")
         pb = run_bench("poll_burst", ["--runs", str(args.polls)], Path(tmp) / "polls.json")
+        hb = run_bench("health", ["--members", str(args.health_members)], Path(tmp) / "health.json")
     print()
-    print(table(rt, sm, jb, ri, ss, pb))
+    print(table(rt, sm, jb, ri, ss, pb, hb))
     return 0
 
 

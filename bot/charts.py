@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
     from matplotlib.patches import FancyBboxPatch
+    from matplotlib.text import Annotation
 
 __all__ = ["render_bar_chart", "render_distribution", "render_timeseries", "shutdown_charts"]
 
@@ -128,11 +129,15 @@ async def render_timeseries(
     *,
     y_label: str | None = None,
     bars: Mapping[str, Sequence[tuple[date, int]]] | None = None,
+    subtitle: str | None = None,
 ) -> bytes:
-    """Lines over time (members, participation, NPS), with optional count bars (joins, leaves)."""
+    """Lines over time (members, participation, NPS), with optional count bars (joins, leaves).
+
+    A series may be empty, or all of them (a community with no history yet): the axes are still
+    drawn and the caller says why in the subtitle."""
     lines = {name: sorted(points) for name, points in series.items()}
     columns = {name: sorted(points) for name, points in (bars or {}).items()}
-    return await _off_loop(_draw_timeseries, title, lines, columns, locale, y_label)
+    return await _off_loop(_draw_timeseries, title, lines, columns, locale, y_label, subtitle)
 
 
 # --- text helpers (pure, tested directly) -------------------------------------------------------
@@ -556,9 +561,10 @@ def _draw_timeseries(
     bars: dict[str, list[tuple[date, int]]],
     locale: str,
     y_label: str | None,
+    subtitle: str | None = None,
 ) -> Figure:
     page = _Page(HEIGHT_IN)
-    page.header(title, None)
+    page.header(title, subtitle)
     entries = [*series, *bars]
     if len(entries) > 1 or bars:
         _legend(page, series, bars)
@@ -580,13 +586,20 @@ def _draw_timeseries(
         {d for points in series.values() for d, _ in points}
         | {d for points in bars.values() for d, _ in points}
     )
-    for index, (_, points) in enumerate(series.items()):
+    ends = [
         _draw_line(lines_ax, points, LINE_COLOURS[index % len(LINE_COLOURS)], locale)
+        for index, (_, points) in enumerate(series.items())
+    ]
     lines_ax.margins(y=0.15)
     lines_ax.grid(axis="y", color=GRID, linewidth=0.8, zorder=0)
     lines_ax.spines["left"].set_visible(False)
-    _number_axis(lines_ax, locale, integer=_all_integral(series))
+    if any(series.values()):
+        _number_axis(lines_ax, locale, integer=_all_integral(series))
+    else:  # nothing to read off the axis: no made-up scale around zero
+        lines_ax.set_ylim(0, 1)
+        lines_ax.set_yticks([])
     _date_axis(axes[-1], every_date, locale)
+    _separate(lines_ax, [end for end in ends if end is not None])
     return page.figure
 
 
@@ -619,11 +632,14 @@ def _legend(page: _Page, series: Mapping[str, object], bars: Mapping[str, object
     page.top += 0.32
 
 
-def _draw_line(ax: Axes, points: list[tuple[date, float]], colour: str, locale: str) -> None:
+def _draw_line(
+    ax: Axes, points: list[tuple[date, float]], colour: str, locale: str
+) -> Annotation | None:
+    """The line, and its last value written at its end (returned, to keep labels apart)."""
     from matplotlib.dates import date2num
 
     if not points:
-        return
+        return None
     days, ys = _with_gaps(points)
     xs = [float(date2num(day)) for day in days]
     few = len(points) <= 45
@@ -640,7 +656,7 @@ def _draw_line(ax: Axes, points: list[tuple[date, float]], colour: str, locale: 
         zorder=3,
     )
     last_day, last_value = points[-1]
-    ax.annotate(
+    return ax.annotate(
         _short_number(last_value, locale),
         (float(date2num(last_day)), last_value),
         xytext=(8, 0),
@@ -650,6 +666,22 @@ def _draw_line(ax: Axes, points: list[tuple[date, float]], colour: str, locale: 
         fontproperties=_font(10.5, "bold"),
         annotation_clip=False,
     )
+
+
+def _separate(ax: Axes, labels: list[Annotation], gap_pt: float = 13.0) -> None:
+    """End-of-line values closer than a line of text (two lines ending near each other) are
+    pushed apart vertically, around where they were, so both stay readable."""
+    if len(labels) < 2:
+        return
+    ax.get_ylim()  # settle the autoscaled limits before reading positions
+    to_pt = 72 / DPI
+    at = sorted((float(ax.transData.transform(a.xy)[1]) * to_pt, a) for a in labels)
+    wanted = [y for y, _ in at]
+    for index in range(1, len(wanted)):
+        wanted[index] = max(wanted[index], wanted[index - 1] + gap_pt)
+    shift = (sum(wanted) - sum(y for y, _ in at)) / len(at)
+    for (y, label), target in zip(at, wanted, strict=True):
+        label.xyann = (8, target - shift - y)
 
 
 def _with_gaps(points: list[tuple[date, float]]) -> tuple[list[date], list[float]]:
@@ -687,7 +719,10 @@ def _draw_columns(ax: Axes, bars: Mapping[str, list[tuple[date, int]]], locale: 
     ax.spines["left"].set_visible(False)
     top = max((value for points in bars.values() for _, value in points), default=0)
     ax.set_ylim(0, max(top, 1) * 1.1)
-    _number_axis(ax, locale, integer=True, bins=2)
+    if days:
+        _number_axis(ax, locale, integer=True, bins=2)
+    else:
+        ax.set_yticks([])
 
 
 def _number_axis(ax: Axes, locale: str, *, integer: bool, bins: int = 5) -> None:

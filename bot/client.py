@@ -39,6 +39,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.feedback",
     "cogs.leaders",
     "cogs.circles",
+    "cogs.health",
+    "cogs.digest",
 )
 
 # Task names discord.py gives to the work it runs for us; awaited on shutdown so in-flight
@@ -54,6 +56,9 @@ def intents() -> discord.Intents:
     wanted.invites = True
     wanted.guild_scheduled_events = True
     wanted.voice_states = True
+    # Not privileged: who wrote in which channel and when, with empty text (engagement signals
+    # count messages; message_content is never asked for).
+    wanted.guild_messages = True
     return wanted
 
 

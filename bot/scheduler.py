@@ -32,6 +32,7 @@ class JobRunner:
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     def register(self, kind: str, handler: Handler) -> None:
         """Run `handler` for jobs of this kind."""
@@ -56,10 +57,12 @@ class JobRunner:
     def start(self) -> None:
         """Start the loop (idempotent); jobs that fell due while the bot was down run now."""
         if not self.started:
+            self._stopping = False
             self._loop_task = asyncio.create_task(self._run(), name="vouch-job-runner")
 
     async def stop(self) -> None:
         """Stop the loop and wait for running handlers."""
+        self._stopping = True
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -83,7 +86,9 @@ class JobRunner:
             await asyncio.wait(set(self._running))
 
     async def _run(self) -> None:
-        while True:
+        # `_stopping` as well as the cancellation: a wake-up racing the cancel must not keep the
+        # loop alive (asyncio.timeout, unlike 3.11's wait_for, never swallows a cancellation).
+        while not self._stopping:
             self._wake.clear()
             try:
                 while await self.run_due():
@@ -96,7 +101,8 @@ class JobRunner:
             if next_due is not None:
                 delay = min(delay, max(0.0, (next_due - self._clock()).total_seconds()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
 
     async def _execute(self, job: Job) -> None:
         handler = self._handlers.get(job.kind)

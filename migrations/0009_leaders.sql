@@ -34,7 +34,22 @@ CREATE TABLE engagement_daily (
     PRIMARY KEY (guild_id, user_id, day, kind, channel_id)
 ) STRICT, WITHOUT ROWID;
 
-CREATE INDEX engagement_by_day ON engagement_daily (guild_id, day);
+-- Windows of days: with `count` (and, as in any index of a WITHOUT ROWID table, the key's other
+-- columns) it answers every question about a period without touching the table.
+CREATE INDEX engagement_by_day ON engagement_daily (guild_id, day, count);
+
+-- Participation credited once only: 'poll:<id>' (a poll or survey a member voted in, so a changed
+-- or withdrawn-and-repeated vote is no new signal; cleared when the poll closes) and
+-- 'session:<id>' (user 0: a session's attendance was credited). A reference and a day, never
+-- a choice.
+CREATE TABLE engagement_credit (
+    guild_id    INTEGER NOT NULL,
+    ref         TEXT NOT NULL,
+    user_id     INTEGER NOT NULL,
+    day         TEXT NOT NULL,                        -- YYYY-MM-DD, UTC (a session's: pruned
+                                                      -- with the counts; a poll's: at its close)
+    PRIMARY KEY (guild_id, ref, user_id)
+) STRICT, WITHOUT ROWID;
 
 -- Members who asked not to be suggested as leaders.
 CREATE TABLE leader_optout (
@@ -74,7 +89,8 @@ CREATE TABLE leader (
                         CHECK (status IN ('active', 'stepped_down', 'removed', 'left')),
     since           TEXT NOT NULL,
     ended_at        TEXT,
-    end_reason      TEXT,
+    end_reason      TEXT,                             -- a founder's reason for a removal
+    ended_by        INTEGER,                          -- the founder who removed them
     reviewed_at     TEXT                              -- the last review that flagged them
 ) STRICT;
 
@@ -103,12 +119,20 @@ CREATE TABLE circle_member (
 
 CREATE INDEX circle_member_by_circle ON circle_member (circle_id);
 
--- The last plan shown by /circles plan, applied as shown by /circles apply.
+-- The last plan shown by /circles plan, applied as shown by /circles apply. Apply records
+-- each thread as it is made, so that running it again after a crash resumes.
 CREATE TABLE circle_plan (
     guild_id    INTEGER PRIMARY KEY,
-    plan        TEXT NOT NULL,                        -- JSON
+    plan        TEXT NOT NULL,                        -- JSON: the circles as shown
+    fingerprint TEXT NOT NULL,                        -- the members, sponsors, leaders and
+                                                      -- circles it was made from
     created_by  INTEGER NOT NULL,
-    created_at  TEXT NOT NULL
+    created_at  TEXT NOT NULL,
+    channel_id  INTEGER,                              -- where apply makes the threads
+    started_at  TEXT,                                 -- apply began
+    applied_at  TEXT,                                 -- the circles and members are written
+    cleaned_at  TEXT,                                 -- threads left and closed: all done
+    progress    TEXT NOT NULL DEFAULT '{}'            -- JSON: threads made, filled, circle ids
 ) STRICT;
 
 -- A leader reached out to a member of their circle.
@@ -123,13 +147,20 @@ CREATE TABLE circle_checkin (
 
 CREATE INDEX circle_checkin_by_circle ON circle_checkin (guild_id, circle_id, at);
 CREATE INDEX circle_checkin_by_member ON circle_checkin (guild_id, member_id);
+CREATE INDEX circle_checkin_by_leader ON circle_checkin (guild_id, leader_id, at);
 
 -- The recurring founder-leader sync: one founder session at a time, the next made when it ends.
 CREATE TABLE leader_sync (
     guild_id        INTEGER PRIMARY KEY,
     every           TEXT NOT NULL CHECK (every IN ('week', '2weeks', 'month')),
-    next_starts_at  TEXT NOT NULL,                    -- ISO 8601, UTC
+    -- The first sync as a wall-clock time (naive ISO) in `timezone`: every later one is this
+    -- time of day, so a DST change never moves it, and a month's is on the same day (or the
+    -- month's last day, for the 29th to the 31st).
+    anchor_local    TEXT NOT NULL,
+    timezone        TEXT NOT NULL,
+    next_starts_at  TEXT NOT NULL,                    -- ISO 8601, UTC: the current one's start
     duration_min    INTEGER NOT NULL DEFAULT 45,
+    channel_id      INTEGER,                          -- stage or voice channel; NULL: external
     host_id         INTEGER NOT NULL,
     session_id      INTEGER REFERENCES founder_session (id) ON DELETE SET NULL,
     created_at      TEXT NOT NULL,

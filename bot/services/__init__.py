@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from bot.db import Database
 from bot.services.attribution import InviteTracker
 from bot.services.clock import Clock, utcnow
+from bot.services.digest import DigestService
 from bot.services.feedback.board import FeedbackBoard
 from bot.services.feedback.polls import PollService
 from bot.services.guild_config import GuildConfigService
+from bot.services.health import HealthService
 from bot.services.jobs import JobQueue
 from bot.services.leaders import (
     CircleService,
@@ -17,6 +19,8 @@ from bot.services.leaders import (
     LeaderRoster,
     LeaderSettingsService,
 )
+from bot.services.leaders.duties import LeaderDuties
+from bot.services.leaders.syncs import LeaderSyncs
 from bot.services.membership import IntroductionService, MemberService, MembershipSettingsService
 from bot.services.meta import MetaService
 from bot.services.preferences import PreferenceService
@@ -63,6 +67,10 @@ class Services:
     signals: EngagementSignals
     leaders: LeaderRoster
     circles: CircleService
+    leader_duties: LeaderDuties
+    leader_syncs: LeaderSyncs
+    health: HealthService
+    digest: DigestService
     clock: Clock
 
     @classmethod
@@ -78,22 +86,31 @@ class Services:
         referral_codes = ReferralCodes(db, clock)
         privacy.register(referral_codes)
         orders = OrderLedger(db, clock)
-        sessions = SessionService(db, jobs, clock)
+        # Engagement signals first: the features that report to it get it at construction.
+        signals = EngagementSignals(db, clock)
+        sessions = SessionService(db, jobs, clock, signals=signals)
         privacy.register(sessions)
         questions = QuestionService(db, clock)
         privacy.register(questions)
         office_hours = OfficeHours(db, jobs, clock)
         privacy.register(office_hours)
-        polls = PollService(db, jobs, clock)
+        polls = PollService(db, jobs, clock, signals=signals)
         privacy.register(polls)
-        board = FeedbackBoard(db, clock)
+        board = FeedbackBoard(db, clock, signals=signals)
         privacy.register(board)
-        signals = EngagementSignals(db, clock)
-        leaders = LeaderRoster(db, clock)
+        privacy.register(signals)
+        leaders = LeaderRoster(db, jobs, clock)
+        privacy.register(leaders)
         circles = CircleService(db, clock)
+        privacy.register(circles)
+        leader_duties = LeaderDuties(db, jobs, LeaderSettingsService(db, clock), clock)
+        privacy.register(leader_duties)
+        config = GuildConfigService(db, clock)
+        digest = DigestService(db, jobs, config, preferences, polls, board, clock)
+        privacy.register(digest)
         return cls(
             db=db,
-            config=GuildConfigService(db, clock),
+            config=config,
             preferences=preferences,
             privacy=privacy,
             meta=MetaService(db),
@@ -117,5 +134,9 @@ class Services:
             signals=signals,
             leaders=leaders,
             circles=circles,
+            leader_duties=leader_duties,
+            leader_syncs=LeaderSyncs(db, sessions, jobs, clock),
+            health=HealthService(db, jobs, clock),
+            digest=digest,
             clock=clock,
         )

@@ -7,12 +7,14 @@ from discord.ext import commands
 
 from bot.client import VouchBot
 from cogs.circles._circles import CircleCommands, CircleRunner
+from cogs.circles._coverage import CoverageCommands
 from cogs.circles._duties import DutyCommands, DutyRunner
 
 
 @app_commands.guild_only()
 class Circles(
     CircleCommands,
+    CoverageCommands,
     commands.GroupCog,
     group_name="circles",
     group_description="Circles: small groups of members, each with a leader",

@@ -10,7 +10,7 @@ from bot.client import VouchBot
 from cogs.leaders._roster import DYNAMIC_ITEMS, RosterCommands, RosterRunner
 from cogs.leaders._signals import SignalCommands, SignalRunner
 from cogs.leaders._suggest import ScaleRunner, SuggestCommands
-from cogs.leaders._sync import SyncCommands
+from cogs.leaders._sync import SyncCommands, SyncRunner
 
 
 @app_commands.guild_only()
@@ -35,5 +35,6 @@ async def setup(bot: VouchBot) -> None:
     await bot.add_cog(SignalRunner(bot))
     await bot.add_cog(ScaleRunner(bot))
     await bot.add_cog(RosterRunner(bot))
+    await bot.add_cog(SyncRunner(bot))
     await bot.add_cog(Leaders(bot))
     bot.add_dynamic_items(*DYNAMIC_ITEMS)

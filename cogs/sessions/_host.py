@@ -16,7 +16,7 @@ from bot.services.sessions.models import Session, SessionKind
 from bot.services.sessions.schedule import Draft
 from bot.services.sessions.when import parse_duration
 from cogs.sessions._buttons import confirm_view
-from cogs.sessions._kit import SessionKit, event_url
+from cogs.sessions._kit import SessionKit, event_url, guild_member
 from cogs.sessions._render import fit, going_text, queue_text, understood, when_text
 from cogs.sessions._runner import SessionRunner
 
@@ -108,8 +108,13 @@ class HostCommands(commands.Cog):
     @app_commands.command(name="list", description="Upcoming founder sessions")
     async def list_sessions(self, interaction: discord.Interaction[VouchBot]) -> None:
         """Upcoming sessions with their RSVP counts and links (everyone)."""
-        guild = await self.kit.require_member(interaction)
-        upcoming = await self.bot.services.sessions.upcoming(guild.id)
+        guild, member = guild_member(interaction)
+        await self.kit.require_member(interaction)
+        upcoming = [
+            (session, counts)
+            for session, counts in await self.bot.services.sessions.upcoming(guild.id)
+            if await self.kit.can_see(member, session)
+        ]
         locale = interaction.locale
         if not upcoming:
             await interaction.response.send_message(t("session.list.empty", locale), ephemeral=True)

@@ -73,6 +73,18 @@ class SessionKit:
             raise DomainError("session.members_only")
         return guild
 
+    async def can_see(self, member: discord.Member, session: Session) -> bool:
+        """Leaders-only sessions are listed to leaders and moderators only."""
+        if session.audience == "all":
+            return True
+        if is_moderator(member, await self.services.config.get(member.guild.id)):
+            return True
+        try:
+            await self.services.sessions.check_audience(session, member.id)
+        except DomainError:
+            return False
+        return True
+
     # -- the Discord event ---------------------------------------------------------------------
     @staticmethod
     def check_can_create_events(guild: discord.Guild) -> None:
@@ -168,12 +180,25 @@ class SessionKit:
         channel = guild.get_channel(config.channels.get("announcements", 0))
         return channel if isinstance(channel, discord.TextChannel) else None
 
+    async def post_channel(
+        self, guild: discord.Guild, session: Session
+    ) -> discord.TextChannel | None:
+        """Where a session is announced: the leaders channel for a leaders-only session (a
+        founder-leader sync), else the announcements channel."""
+        if session.audience != "leaders":
+            return await self.announcements_channel(guild)
+        config = await self.services.config.get(guild.id)
+        channel = guild.get_channel(config.channels.get("leaders", 0))
+        return channel if isinstance(channel, discord.TextChannel) else None
+
     async def post_announcement(self, guild: discord.Guild, session: Session) -> str | None:
         """The announcement with its buttons (and, for an AMA, a thread for the questions).
         None when posted, else the key of what the host should hear: the session is made
         either way, so a refused post must not read as a failed command."""
-        channel = await self.announcements_channel(guild)
+        channel = await self.post_channel(guild, session)
         if channel is None:
+            if session.audience == "leaders":
+                return "session.no_leaders_channel"
             return "session.no_announcements"
         locale = await self.bot.guild_locale(guild)
         embed, view = await self._post_layout(guild, session, locale)
@@ -295,7 +320,7 @@ class SessionKit:
             session.channel_id or session.questions_channel_id or session.post_channel_id or 0
         )
         if not isinstance(place, discord.TextChannel | discord.Thread | discord.VoiceChannel):
-            place = await self.announcements_channel(guild)
+            place = await self.post_channel(guild, session)
         if place is None:
             return False
         locale = await self.bot.guild_locale(guild)

@@ -130,6 +130,7 @@ class SessionRunner(commands.Cog):
         session = await self.services.sessions.get(guild.id, session_id)
         if not session.is_open:
             raise DomainError("session.question.closed")
+        await self.services.sessions.check_audience(session, interaction.user.id)
         await show_modal(interaction, QuestionForm(session, interaction.locale))
 
     async def submit_question(
@@ -140,6 +141,9 @@ class SessionRunner(commands.Cog):
     ) -> None:
         """Store the question and list it with its Upvote button."""
         guild = await self.kit.require_member(interaction)
+        await self.services.sessions.check_audience(
+            await self.services.sessions.get(guild.id, int(match["id"])), interaction.user.id
+        )
         question = await self.services.questions.ask(
             guild.id, int(match["id"]), interaction.user.id, values.get("question", "")
         )
@@ -241,7 +245,8 @@ class SessionRunner(commands.Cog):
         """What follows a status change, whichever side made it: the announcement is updated;
         a start records who is already in the channel; a cancel tells the RSVPs (and office
         hours' slot holders and requesters) and carries the open questions over to the next
-        session; an AMA's end posts the recap."""
+        session; an AMA's end posts the recap. Then `session_transition(guild, transition)` is
+        dispatched (the founder-leader syncs follow it)."""
         if not transition.changed:
             return
         session = transition.session
@@ -251,7 +256,9 @@ class SessionRunner(commands.Cog):
                 session, self._present(guild, session)
             )
         elif session.status == "cancelled":
-            await self.services.questions.carry_over(guild.id, session.id, top=None)
+            # A leaders-only session's questions never go to the public backlog.
+            keep = None if session.audience == "all" else 0
+            await self.services.questions.carry_over(guild.id, session.id, top=keep)
             concerned = await self.services.sessions.rsvps(session.id, "going")
             concerned += await self.services.sessions.rsvps(session.id, "waitlist")
             if session.kind == "office_hours":
@@ -266,6 +273,7 @@ class SessionRunner(commands.Cog):
             )
         elif session.status == "completed" and session.kind == "ama":
             await self.post_recap(guild, session)
+        self.bot.dispatch("session_transition", guild, transition)
 
     def _present(self, guild: discord.Guild, session: Session) -> list[int]:
         channel = guild.get_channel(session.channel_id or 0)
@@ -282,7 +290,9 @@ class SessionRunner(commands.Cog):
         attendance = await self.services.sessions.attendance(session.id)
         going = await self.services.sessions.rsvps(session.id, "going")
         answered = await self.services.questions.answered(guild.id, session.id)
-        carried = await self.services.questions.carry_over(guild.id, session.id, CARRIED_OVER)
+        carried = await self.services.questions.carry_over(
+            guild.id, session.id, CARRIED_OVER if session.audience == "all" else 0
+        )
         locale = await self.bot.guild_locale(guild)
         present = [user for user, minutes in attendance.items() if minutes > 0]
         lines = [
@@ -305,7 +315,7 @@ class SessionRunner(commands.Cog):
             session.questions_channel_id or session.post_channel_id or 0
         )
         if not isinstance(place, discord.TextChannel | discord.Thread):
-            place = await self.kit.announcements_channel(guild)
+            place = await self.kit.post_channel(guild, session)
         if place is None:
             return
         try:

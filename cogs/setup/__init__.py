@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.checks import require_manage_guild
 from bot.client import VouchBot
 from bot.i18n import LOCALE_NAMES, t
+from bot.services.digest.schedule import CHANGE_CATCH_UP
 from cogs.preferences import LANGUAGE_CHOICES
 from cogs.setup._auto import run_auto_setup
 from cogs.setup._digest import DigestSetup
@@ -125,6 +126,10 @@ class Setup(
         """Set the guild's time zone (validated)."""
         assert interaction.guild is not None
         zone = await self.config.set_timezone(interaction.guild.id, timezone)
+        # The digest's slot is local time: plan it again (a week whose new slot already passed
+        # without a digest gets it now; a week that had one gets none again).
+        await self.bot.services.digest.rearm(interaction.guild.id, catch_up=CHANGE_CATCH_UP)
+        self.bot.jobs.poke()
         await interaction.response.send_message(
             t("setup.timezone.saved", interaction.locale, timezone=zone), ephemeral=True
         )

@@ -27,6 +27,8 @@ COMMANDS = {
     "leaders",
     "circles",
     "circle",
+    "health",
+    "digest",
 }
 TRANSLATED = ("fr", "pt-BR", "da")
 SYNC = r"^/applications/\d+/commands$"

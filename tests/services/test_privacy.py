@@ -22,6 +22,11 @@ async def test_export_and_forget_the_language(services: Services) -> None:
         "office_hours": {},
         "polls": {},
         "feedback": {},
+        "engagement": {},
+        "leaders": {},
+        "circles": {},
+        "circle_checkins": {},
+        "digest": {},
     }
     report = await services.privacy.forget(1, 7)
     assert report.deleted == {
@@ -33,6 +38,11 @@ async def test_export_and_forget_the_language(services: Services) -> None:
         "office_hours": 0,
         "polls": 0,
         "feedback": 0,
+        "engagement": 0,
+        "leaders": 0,
+        "circles": 0,
+        "circle_checkins": 0,
+        "digest": 0,
     }
     assert report.total == 1
     assert await services.preferences.language(7) is None
@@ -45,6 +55,11 @@ async def test_export_and_forget_the_language(services: Services) -> None:
         "office_hours": {},
         "polls": {},
         "feedback": {},
+        "engagement": {},
+        "leaders": {},
+        "circles": {},
+        "circle_checkins": {},
+        "digest": {},
     }
 
 
@@ -91,6 +106,11 @@ def test_a_provider_registers_once(services: Services) -> None:
         "office_hours",
         "polls",
         "feedback",
+        "engagement",
+        "leaders",
+        "circles",
+        "circle_checkins",
+        "digest",
     ]
 
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from bot.db import Database, Transaction
 from bot.errors import DomainError
 from bot.services.clock import Clock, iso, utcnow
+
+if TYPE_CHECKING:
+    from bot.services.leaders.signals import EngagementSignals
 
 Status = Literal["new", "under_review", "planned", "in_progress", "shipped", "declined"]
 STATUSES: tuple[Status, ...] = get_args(Status)
@@ -104,14 +107,18 @@ class FeedbackBoard:
 
     name = "feedback"
 
-    def __init__(self, db: Database, clock: Clock = utcnow) -> None:
+    def __init__(
+        self, db: Database, clock: Clock = utcnow, *, signals: EngagementSignals | None = None
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._signals = signals
 
     async def submit(
         self, guild_id: int, author_id: int, product: str, title: str, details: str
     ) -> FeedbackItem:
-        """Store a new item (status new) after checking every field."""
+        """Store a new item (status new) after checking every field; the author's engagement
+        signals count it."""
         product, title, details = one_line(product), one_line(title), details.strip()
         if not product:
             raise DomainError("feedback.product.empty")
@@ -130,7 +137,10 @@ class FeedbackBoard:
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (guild_id, author_id, product, title, details, now, now),
             )
-            return await _one(tx, item_id)
+            item = await _one(tx, item_id)
+            if self._signals is not None:
+                await self._signals.record(guild_id, author_id, "feedback_item", at=item.created_at)
+            return item
 
     async def set_post(
         self, item_id: int, channel_id: int, message_id: int, thread_id: int | None
@@ -148,11 +158,22 @@ class FeedbackBoard:
             return await _one(tx, item_id)
 
     async def withdraw(self, guild_id: int, item_id: int) -> None:
-        """Remove an item that could not be posted (nothing half-made stays)."""
+        """Remove an item that could not be posted (nothing half-made stays, nor its count)."""
         async with self._db.transaction() as tx:
+            row = await tx.fetch_one(
+                "SELECT author_id, created_at FROM feedback_item WHERE id = ? AND guild_id = ?",
+                (item_id, guild_id),
+            )
             await tx.execute(
                 "DELETE FROM feedback_item WHERE id = ? AND guild_id = ?", (item_id, guild_id)
             )
+            if row is not None and self._signals is not None:
+                await self._signals.retract(
+                    guild_id,
+                    int(row["author_id"]),
+                    "feedback_item",
+                    at=datetime.fromisoformat(row["created_at"]),
+                )
 
     async def get(self, guild_id: int, item_id: int) -> FeedbackItem:
         """One item of the guild (another guild's id is unknown here)."""
@@ -164,7 +185,8 @@ class FeedbackBoard:
     ) -> tuple[FeedbackItem, bool]:
         """Toggle the member's upvote: True when added, False when a second press took it
         back. Refused on one's own item, on shipped or declined items, and from a message other
-        than the item's post (`via_message`: the reply edits that message)."""
+        than the item's post (`via_message`: the reply edits that message). The item's author is
+        credited an upvote received (taken back, from the day it was given, by an un-vote)."""
         async with self._db.transaction() as tx:
             item = await _owned(tx, guild_id, item_id)
             if via_message is not None and item.message_id not in (None, via_message):
@@ -173,6 +195,10 @@ class FeedbackBoard:
                 raise DomainError("feedback.upvote.own")
             if not item.takes_votes:
                 raise DomainError("feedback.upvote.closed")
+            given = await tx.fetch_one(
+                "SELECT created_at FROM feedback_vote WHERE item_id = ? AND user_id = ?",
+                (item_id, user_id),
+            )
             removed = await tx.execute_rowcount(
                 "DELETE FROM feedback_vote WHERE item_id = ? AND user_id = ?", (item_id, user_id)
             )
@@ -181,6 +207,16 @@ class FeedbackBoard:
                     "INSERT INTO feedback_vote (item_id, user_id, created_at) VALUES (?, ?, ?)",
                     (item_id, user_id, iso(self._clock())),
                 )
+            if self._signals is not None:
+                if given is None:
+                    await self._signals.record(guild_id, item.author_id, "feedback_upvote")
+                else:
+                    await self._signals.retract(
+                        guild_id,
+                        item.author_id,
+                        "feedback_upvote",
+                        at=datetime.fromisoformat(given["created_at"]),
+                    )
             return await _one(tx, item_id), not removed
 
     async def voters(self, item_id: int) -> list[int]:

@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.db import Database, Transaction
 from bot.errors import DomainError
@@ -24,6 +24,9 @@ from bot.services.clock import Clock, iso, utcnow
 from bot.services.feedback.surveys import SCALES, SurveyReport, survey_report
 from bot.services.jobs import JobQueue
 from bot.services.sessions.when import parse_when
+
+if TYPE_CHECKING:
+    from bot.services.leaders.signals import EngagementSignals
 
 CLOSE_JOB = "poll.close"
 OPTIONS_MIN, OPTIONS_MAX = 2, 10
@@ -175,10 +178,18 @@ class PollService:
 
     name = "polls"
 
-    def __init__(self, db: Database, jobs: JobQueue, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        jobs: JobQueue,
+        clock: Clock = utcnow,
+        *,
+        signals: EngagementSignals | None = None,
+    ) -> None:
         self._db = db
         self._jobs = jobs
         self._clock = clock
+        self._signals = signals
 
     # -- creating ------------------------------------------------------------------------------
     async def create_poll(
@@ -300,6 +311,8 @@ class PollService:
                 "DELETE FROM poll WHERE id = ? AND guild_id = ?", (poll_id, guild_id)
             ):
                 await self._jobs.cancel(CLOSE_JOB, str(poll_id))
+                if self._signals is not None:
+                    await self._signals.clear_once(guild_id, f"poll:{poll_id}")
 
     # -- reading -------------------------------------------------------------------------------
     async def get(self, guild_id: int, poll_id: int) -> Poll:
@@ -355,7 +368,8 @@ class PollService:
         via_message: int | None = None,
     ) -> Ballot:
         """A click on option `position` (0-based) by a member holding `role_ids`, on the message
-        `via_message` (a button copied onto another message is refused)."""
+        `via_message` (a button copied onto another message is refused). The voter's first vote
+        on a poll counts once in their engagement signals (participation, never the choice)."""
         async with self._db.transaction() as tx:
             poll = await _owned(tx, guild_id, poll_id)
             if via_message is not None and poll.message_id not in (None, via_message):
@@ -383,6 +397,8 @@ class PollService:
                 "INSERT INTO poll_vote (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?)",
                 [(poll.id, voter, added, voted_at) for added in wanted - held],
             )
+            if wanted - held and self._signals is not None:
+                await self._signals.record_once(guild_id, user_id, "vote", f"poll:{poll.id}")
             return Ballot(poll, tuple(sorted(wanted)), wanted != held)
 
     async def comment(self, guild_id: int, poll_id: int, user_id: int, text: str) -> Poll:
@@ -426,6 +442,8 @@ class PollService:
                 (iso(self._clock()), poll.id),
             )
             await self._jobs.cancel(CLOSE_JOB, str(poll.id))
+            if self._signals is not None:  # no more votes: who already voted needn't be kept
+                await self._signals.clear_once(guild_id, f"poll:{poll.id}")
             return Closing(await _one(tx, poll.id), changed=True)
 
     # -- results -------------------------------------------------------------------------------

@@ -4,10 +4,14 @@ seconds (never what is said). `open_since` is set while the member is in the cha
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from bot.db import Database, Transaction
 from bot.services.clock import Clock, iso
 from bot.services.sessions.models import Session
+
+if TYPE_CHECKING:
+    from bot.services.leaders.signals import EngagementSignals
 
 # Seconds from open_since to the moment given as the first parameter.
 _ELAPSED = "CAST(round((julianday(?) - julianday(open_since)) * 86400) AS INTEGER)"
@@ -18,6 +22,7 @@ class SessionAttendance:
 
     _db: Database
     _clock: Clock
+    _signals: EngagementSignals | None
 
     async def voice_moved(
         self, guild_id: int, user_id: int, left: int | None, joined: int | None
@@ -59,7 +64,9 @@ class SessionAttendance:
             )
 
     async def close_attendance(self, session_id: int) -> None:
-        """Close every open span (the session ended)."""
+        """Close every open span (the session ended), and report to the engagement signals,
+        in the same transaction, each member's minutes present and the RSVPs kept (RSVP'd
+        going and present for a minute or more)."""
         now = iso(self._clock())
         async with self._db.transaction() as tx:
             await tx.execute(
@@ -67,6 +74,22 @@ class SessionAttendance:
                 "open_since = NULL WHERE session_id = ? AND open_since IS NOT NULL",
                 (now, session_id),
             )
+            if self._signals is not None:
+                rows = await tx.fetch_all(
+                    "SELECT s.guild_id, a.user_id, a.seconds / 60 AS minutes, EXISTS (SELECT 1 "
+                    "FROM session_rsvp r WHERE r.session_id = a.session_id "
+                    "AND r.user_id = a.user_id AND r.state = 'going') AS going "
+                    "FROM session_attendance a JOIN founder_session s ON s.id = a.session_id "
+                    "WHERE a.session_id = ? AND a.seconds >= 60",
+                    (session_id,),
+                )
+                if rows:
+                    await self._signals.credit_session(
+                        int(rows[0]["guild_id"]),
+                        session_id,
+                        {int(r["user_id"]): int(r["minutes"]) for r in rows},
+                        [int(r["user_id"]) for r in rows if r["going"]],
+                    )
 
     async def attendance(self, session_id: int) -> dict[int, int]:
         """Member -> whole minutes present (closed spans; open ones counted up to now)."""

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 SessionKind = Literal["ama", "office_hours"]
+#: Who a session is for: every member, or the community leaders only (the founder-leader syncs).
+SessionAudience = Literal["all", "leaders"]
 SessionStatus = Literal["scheduled", "active", "completed", "cancelled"]
 OPEN_STATUSES: tuple[SessionStatus, ...] = ("scheduled", "active")
 
@@ -33,6 +35,7 @@ class Session:
     questions_channel_id: int | None
     started_at: datetime | None
     ended_at: datetime | None
+    audience: SessionAudience = "all"
 
     @property
     def is_open(self) -> bool:
@@ -73,4 +76,5 @@ def session_of(row: Any) -> Session:
         questions_channel_id=row["questions_channel_id"],
         started_at=_when(row["started_at"]),
         ended_at=_when(row["ended_at"]),
+        audience=row["audience"],
     )

@@ -43,11 +43,14 @@ class SessionReminders:
             session = session_of(row)
             if session.status != "scheduled" or session.starts_at <= now:
                 return None
+            # A leaders-only session reminds only those still leaders.
             rows = await tx.fetch_all(
                 "SELECT user_id FROM session_rsvp r WHERE session_id = ? AND state = 'going' "
                 "AND NOT EXISTS (SELECT 1 FROM session_reminder m WHERE m.session_id = ? "
-                "AND m.minutes = ? AND m.user_id = r.user_id) ORDER BY seq",
-                (session_id, session_id, minutes),
+                "AND m.minutes = ? AND m.user_id = r.user_id) AND (? = 'all' OR EXISTS "
+                "(SELECT 1 FROM leader l WHERE l.guild_id = ? AND l.user_id = r.user_id "
+                "AND l.status = 'active')) ORDER BY seq",
+                (session_id, session_id, minutes, session.audience, session.guild_id),
             )
             users = tuple(int(r["user_id"]) for r in rows)
             await tx.executemany(

@@ -13,20 +13,23 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.db import Database, Transaction
 from bot.errors import DomainError
 from bot.services.clock import Clock, iso, utcnow
 from bot.services.jobs import JobQueue
 from bot.services.sessions.attendance import SessionAttendance
-from bot.services.sessions.models import Session, SessionKind, session_of
+from bot.services.sessions.models import Session, SessionAudience, SessionKind, session_of
 from bot.services.sessions.reminders import (
     REMINDER_JOB,
     ReminderBatch,
     ReminderOutcome,
     SessionReminders,
 )
+
+if TYPE_CHECKING:
+    from bot.services.leaders.signals import EngagementSignals
 
 DEFAULT_REMINDERS: tuple[int, ...] = (1440, 15)
 MIN_MINUTES, MAX_MINUTES = 15, 240
@@ -115,10 +118,18 @@ class SessionService(SessionReminders, SessionAttendance):
 
     name = "sessions"
 
-    def __init__(self, db: Database, jobs: JobQueue, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        db: Database,
+        jobs: JobQueue,
+        clock: Clock = utcnow,
+        *,
+        signals: EngagementSignals | None = None,
+    ) -> None:
         self._db = db
         self._jobs = jobs
         self._clock = clock
+        self._signals = signals
 
     # -- settings ------------------------------------------------------------------------------
     async def settings(self, guild_id: int) -> SessionSettings:
@@ -228,7 +239,13 @@ class SessionService(SessionReminders, SessionAttendance):
         return draft
 
     async def create(
-        self, guild_id: int, host_id: int, draft: Draft, *, kind: SessionKind = "ama"
+        self,
+        guild_id: int,
+        host_id: int,
+        draft: Draft,
+        *,
+        kind: SessionKind = "ama",
+        audience: SessionAudience = "all",
     ) -> Session:
         """Store a session and arm its reminders (offsets already past are skipped)."""
         now = self._clock()
@@ -236,8 +253,8 @@ class SessionService(SessionReminders, SessionAttendance):
         async with self._db.transaction() as tx:
             session_id = await tx.execute(
                 "INSERT INTO founder_session (guild_id, kind, title, description, host_id, "
-                "starts_at, ends_at, channel_id, location, capacity, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "starts_at, ends_at, channel_id, location, capacity, created_at, updated_at, "
+                "audience) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     guild_id,
                     kind,
@@ -251,6 +268,7 @@ class SessionService(SessionReminders, SessionAttendance):
                     draft.capacity,
                     iso(now),
                     iso(now),
+                    audience,
                 ),
             )
             for minutes in settings.reminder_minutes:
@@ -400,6 +418,7 @@ class SessionService(SessionReminders, SessionAttendance):
                 raise DomainError("session.rsvp.closed")
             promoted: tuple[int, ...] = ()
             if wanted:
+                await self.check_audience(session, user_id)
                 state = "going"
                 if session.capacity is not None:
                     going = (await _counts(tx, session_id)).going
@@ -420,6 +439,14 @@ class SessionService(SessionReminders, SessionAttendance):
             place = await _place(tx, session_id, user_id) if state == "waitlist" else None
             counts = await _counts(tx, session_id)
         return RsvpResult(session, state, True, place, promoted, counts)
+
+    async def check_audience(self, session: Session, user_id: int) -> None:
+        """Refuse (DomainError) someone the session is not for: a leaders-only session (a
+        founder-leader sync) takes current leaders only."""
+        if session.audience == "leaders" and not await _is_leader(
+            self._db, session.guild_id, user_id
+        ):
+            raise DomainError("session.leaders_only")
 
     # -- lifecycle -----------------------------------------------------------------------------
     async def start(self, guild_id: int, session_id: int) -> Transition:
@@ -570,6 +597,14 @@ async def _counts(tx: Database | Transaction, session_id: int) -> Counts:
     )
     assert row is not None
     return Counts(int(row["going"]), int(row["waiting"]))
+
+
+async def _is_leader(tx: Database | Transaction, guild_id: int, user_id: int) -> bool:
+    row = await tx.fetch_one(
+        "SELECT 1 FROM leader WHERE guild_id = ? AND user_id = ? AND status = 'active'",
+        (guild_id, user_id),
+    )
+    return row is not None
 
 
 async def _place(tx: Transaction, session_id: int, user_id: int) -> int:
