@@ -20,6 +20,7 @@ from bot.services.leaders import (
     LeaderSettingsService,
 )
 from bot.services.leaders.duties import LeaderDuties
+from bot.services.leaders.suggest import LeaderSuggestions
 from bot.services.leaders.syncs import LeaderSyncs
 from bot.services.membership import IntroductionService, MemberService, MembershipSettingsService
 from bot.services.meta import MetaService
@@ -64,6 +65,7 @@ class Services:
     polls: PollService
     board: FeedbackBoard
     leader_settings: LeaderSettingsService
+    leader_suggestions: LeaderSuggestions
     signals: EngagementSignals
     leaders: LeaderRoster
     circles: CircleService
@@ -86,6 +88,8 @@ class Services:
         referral_codes = ReferralCodes(db, clock)
         privacy.register(referral_codes)
         orders = OrderLedger(db, clock)
+        referral_insight = ReferralInsight(db, clock)
+        leader_settings = LeaderSettingsService(db, clock)
         # Engagement signals first: the features that report to it get it at construction.
         signals = EngagementSignals(db, clock)
         sessions = SessionService(db, jobs, clock, signals=signals)
@@ -123,14 +127,17 @@ class Services:
             orders=orders,
             referral_links=ReferralLinks(db, clock),
             rewards=Rewards(db, jobs, clock),
-            referral_insight=ReferralInsight(db, clock),
+            referral_insight=referral_insight,
             shopify=ShopifyWebhooks(db, orders, referral_codes, clock),
             sessions=sessions,
             questions=questions,
             office_hours=office_hours,
             polls=polls,
             board=board,
-            leader_settings=LeaderSettingsService(db, clock),
+            leader_settings=leader_settings,
+            leader_suggestions=LeaderSuggestions(
+                db, leader_settings, referral_codes, referral_insight, clock
+            ),
             signals=signals,
             leaders=leaders,
             circles=circles,

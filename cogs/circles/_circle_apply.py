@@ -18,6 +18,7 @@ from bot.client import VouchBot
 from bot.errors import DomainError
 from bot.i18n import Text, t
 from bot.services.leaders.circle_models import ApplyState, PlannedCircle, StalePlan
+from bot.services.leaders.models import Circle
 from cogs.circles._circle_threads import (
     ARCHIVE_MINUTES,
     add_people,
@@ -33,6 +34,8 @@ from cogs.circles._circle_threads import (
 
 log = logging.getLogger(__name__)
 
+#: Discord's error code when the guild has as many active threads as it may.
+THREAD_LIMIT = 160006
 #: One apply at a time per guild (a double submit would make threads twice).
 _locks: dict[int, asyncio.Lock] = {}
 
@@ -90,10 +93,13 @@ class CircleApplier:
                 raise DomainError("circles.apply.already")
             self.report.resumed = state.started
             if not state.applied:
-                channel = await self._channel(state, chosen)
                 if state.started and not await self.circles.is_current(self.guild.id):
                     await self._undo(drop_plan=True)
                     raise StalePlan()
+                if state.started and self._recorded_channel(state) is None:
+                    await self._undo(drop_plan=False)  # its channel is gone: start over
+                    state = await self.circles.apply_state(self.guild.id)
+                channel = await self._channel(state, chosen)
                 state = await self.circles.start_apply(self.guild.id, channel.id)
                 try:
                     await self._threads(state, channel)
@@ -110,7 +116,10 @@ class CircleApplier:
                         permissions=missing_permissions(channel) or all_permissions(),
                     ) from error
                 except discord.HTTPException as error:
-                    log.warning("guild %s: apply interrupted (%s)", self.guild.id, error.status)
+                    log.warning("guild %s: apply interrupted (%s)", self.guild.id, error.code)
+                    if error.code == THREAD_LIMIT:
+                        await self._undo(drop_plan=False)
+                        raise DomainError("circles.apply.thread_limit") from error
                     raise DomainError("circles.apply.interrupted") from error
             await self._tidy(state)
             await self.circles.mark_cleaned(self.guild.id)
@@ -125,8 +134,7 @@ class CircleApplier:
         is made: a text channel members read, where the bot has every permission it needs."""
         config = await self.bot.services.config.get(self.guild.id)
         if state.started:
-            found = self.guild.get_channel(state.channel_id or 0)
-            channel = found if isinstance(found, discord.TextChannel) else None
+            channel = self._recorded_channel(state)
         else:
             channel = chosen or default_channel(self.guild, config)
         if channel is None:
@@ -142,15 +150,21 @@ class CircleApplier:
             )
         return channel
 
+    def _recorded_channel(self, state: ApplyState) -> discord.TextChannel | None:
+        """The channel an unfinished apply makes its threads in, if it still exists."""
+        found = self.guild.get_channel(state.channel_id or 0)
+        return found if isinstance(found, discord.TextChannel) else None
+
     async def _threads(self, state: ApplyState, channel: discord.TextChannel) -> None:
         """Each planned circle gets its thread (made, adopted after a crash, or its own) with
         everyone in it."""
-        existing = {c.id: c.channel_id for c in await self.circles.circles(self.guild.id)}
-        orphans = await self._orphans(channel) if state.started else {}
+        existing = {c.id: c for c in await self.circles.circles(self.guild.id)}
+        orphans = await self._orphans(channel)
         locale = await self.bot.guild_locale(self.guild)
         for planned in state.plan.circles:
             number = planned.number
-            own = existing.get(planned.circle_id or 0)
+            circle = existing.get(planned.circle_id or 0)
+            own = circle.channel_id if circle else None
             thread = await find_thread(self.guild, state.threads.get(number) or own)
             made = number in state.made
             if thread is None:
@@ -171,20 +185,25 @@ class CircleApplier:
             if number in state.filled:
                 continue
             thread = await reopen(thread)
-            people = [*([planned.leader_id] if planned.leader_id else []), *_joining(planned, made)]
-            self.report.added += await add_people(thread, people)
+            self.report.added += await add_people(thread, _joining(planned, circle, made))
             if made:
                 await say(thread, _welcome(planned, locale))
             await self.circles.mark_filled(self.guild.id, number)
 
     async def _orphans(self, channel: discord.TextChannel) -> dict[str, discord.Thread]:
-        """Threads the bot made in `channel` that nothing records (a crash right after one
-        was made), by name: a resumed apply takes them rather than making twins."""
+        """Private threads the bot made in `channel` that nothing records (a crash right after
+        one was made, or an undo Discord refused), by name: apply takes them rather than making
+        twins."""
         used = await self.circles.thread_ids(self.guild.id)
         me = self.guild.me.id
         found: dict[str, discord.Thread] = {}
         for thread in sorted(await self.guild.active_threads(), key=lambda th: th.id):
-            if thread.parent_id == channel.id and thread.owner_id == me and thread.id not in used:
+            if (
+                thread.parent_id == channel.id
+                and thread.owner_id == me
+                and thread.type == discord.ChannelType.private_thread
+                and thread.id not in used
+            ):
                 found.setdefault(thread.name, thread)
         return found
 
@@ -192,6 +211,7 @@ class CircleApplier:
         """Delete the threads this apply made and take the people it added out of circles'
         own threads; then forget the progress (and the plan, when it went stale)."""
         state = await self.circles.apply_state(self.guild.id)
+        before = {c.id: c for c in await self.circles.circles(self.guild.id)}
         for planned in state.plan.circles:
             thread = await find_thread(self.guild, state.threads.get(planned.number))
             if thread is None:
@@ -200,7 +220,9 @@ class CircleApplier:
                 if planned.number in state.made:
                     await thread.delete(reason="Vouch: /circles apply undone")
                 else:
-                    await remove_people(thread, planned.added_ids)
+                    await remove_people(
+                        thread, _newcomers(planned, before.get(planned.circle_id or 0))
+                    )
             except discord.HTTPException as error:
                 log.warning("thread %s: could not undo (%s)", thread.id, error.status)
         await self.circles.abandon_apply(self.guild.id, drop_plan=drop_plan)
@@ -228,9 +250,18 @@ class CircleApplier:
             log.warning("guild %s: could not tidy threads (%s)", self.guild.id, error.status)
 
 
-def _joining(planned: PlannedCircle, made: bool) -> tuple[int, ...]:
-    """A new thread gets everyone; a circle's own thread, the people joining it."""
-    return planned.member_ids if made else planned.added_ids
+def _newcomers(planned: PlannedCircle, circle: Circle | None) -> tuple[int, ...]:
+    """Who an apply adds to a circle's own thread: the people joining it, and its new leader."""
+    was_there = {*(circle.member_ids if circle else ()), circle.leader_id if circle else None}
+    leader = () if planned.leader_id in was_there else (planned.leader_id,)
+    return tuple(u for u in (*planned.added_ids, *leader) if u is not None)
+
+
+def _joining(planned: PlannedCircle, circle: Circle | None, made: bool) -> tuple[int, ...]:
+    """A new thread gets the leader and everyone; a circle's own thread, its newcomers."""
+    if made:
+        return tuple(u for u in (planned.leader_id, *planned.member_ids) if u is not None)
+    return _newcomers(planned, circle)
 
 
 def _welcome(planned: PlannedCircle, locale: str) -> str:

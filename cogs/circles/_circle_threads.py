@@ -27,10 +27,24 @@ DEFAULT_PURPOSES = ("introductions", "welcome")
 ARCHIVE_MINUTES: Final[Literal[10080]] = 10080  # a week: the longest Discord allows
 
 
-def missing_permissions(channel: discord.TextChannel) -> tuple[Text, ...]:
-    """The permissions the bot lacks in `channel` for the circles' threads."""
+def missing_permissions(channel: discord.TextChannel, *, create: bool = True) -> tuple[Text, ...]:
+    """The permissions the bot lacks in `channel` for the circles' threads (`create`: making
+    them too, else only adding and removing people)."""
     have = channel.permissions_for(channel.guild.me)
-    return tuple(Text(key) for attr, key in REQUIRED if not getattr(have, attr))
+    return tuple(
+        Text(key)
+        for attr, key in REQUIRED
+        if not getattr(have, attr) and (create or attr != "create_private_threads")
+    )
+
+
+def missing_in(thread: discord.Thread) -> tuple[Text, ...]:
+    """What the bot lacks to add people to a circle's thread (checked before asking Discord,
+    which would answer 403; those are never retried)."""
+    parent = thread.parent
+    if not isinstance(parent, discord.TextChannel):
+        return ()
+    return missing_permissions(parent, create=False)
 
 
 def all_permissions() -> tuple[Text, ...]:

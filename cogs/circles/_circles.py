@@ -18,12 +18,20 @@ from discord.ext import commands
 from bot.checks import CheckRefused, is_moderator
 from bot.client import VouchBot
 from bot.errors import DomainError
-from bot.i18n import Text, t
+from bot.i18n import t
 from bot.services.leaders.circle_models import NAME_MAX
 from cogs.circles._circle_apply import CircleApplier
 from cogs.circles._circle_render import fit_plan, mine_lines, pages, show_lines
 from cogs.circles._circle_runner import CircleRunner
-from cogs.circles._circle_threads import add_people, find_thread, remove_people, reopen, say
+from cogs.circles._circle_threads import (
+    add_people,
+    all_permissions,
+    find_thread,
+    missing_in,
+    remove_people,
+    reopen,
+    say,
+)
 from cogs.sessions._kit import guild_member
 
 __all__ = ["CircleCommands", "CircleRunner"]
@@ -123,8 +131,15 @@ class CircleCommands(commands.Cog):
         circles = self.bot.services.circles
         target = await circles.find(guild.id, circle)
         await interaction.response.defer(ephemeral=True, thinking=True)
+        thread = await find_thread(guild, target.channel_id)
+        if thread is not None and (missing := missing_in(thread)):
+            raise DomainError(
+                "circles.move.refused",
+                member=member.mention,
+                circle=target.name,
+                permission=missing,
+            )
         moved = await circles.move(guild.id, member.id, target.id, is_bot=member.bot)
-        thread = await find_thread(guild, moved.target.channel_id)
         if thread is not None:
             try:
                 thread = await reopen(thread)
@@ -135,8 +150,11 @@ class CircleCommands(commands.Cog):
                     "circles.move.refused",
                     member=member.mention,
                     circle=moved.target.name,
-                    permission=Text("permission.manage_threads"),
+                    permission=missing_in(thread) or all_permissions(),
                 ) from error
+            except discord.HTTPException:
+                await circles.undo_move(guild.id, moved)  # nothing half-done
+                raise
             locale = await self.bot.guild_locale(guild)
             await say(
                 thread,
@@ -189,8 +207,11 @@ class CircleCommands(commands.Cog):
             except discord.Forbidden as error:
                 await circles.restore_name(guild.id, found.id, renamed.old_name)
                 raise DomainError(
-                    "circles.rename.refused", permission=Text("permission.manage_threads")
+                    "circles.rename.refused", permission=missing_in(thread) or all_permissions()
                 ) from error
+            except discord.HTTPException:
+                await circles.restore_name(guild.id, found.id, renamed.old_name)
+                raise
             locale = await self.bot.guild_locale(guild)
             await say(thread, t("circles.thread.renamed", locale, name=renamed.circle.name))
         await interaction.followup.send(

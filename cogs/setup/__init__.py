@@ -15,7 +15,7 @@ from bot.services.digest.schedule import CHANGE_CATCH_UP
 from cogs.preferences import LANGUAGE_CHOICES
 from cogs.setup._auto import run_auto_setup
 from cogs.setup._digest import DigestSetup
-from cogs.setup._leaders import LeaderSetup
+from cogs.setup._leaders import CHARTER_MODAL_PATTERN, LeaderSetup, save_charter
 from cogs.setup._membership import TEXTS_MODAL_PATTERN, MembershipSetup, save_texts
 from cogs.setup._referrals import ReferralSetup
 from cogs.setup._render import config_embed
@@ -46,12 +46,14 @@ class Setup(
         super().__init__()
 
     async def cog_load(self) -> None:
-        """The rules and questions forms are answered through the bot's modal router."""
+        """The rules, questions and charter forms are answered through the bot's modal router."""
         self.bot.modals.route(TEXTS_MODAL_PATTERN, save_texts)
+        self.bot.modals.route(CHARTER_MODAL_PATTERN, save_charter)
 
     async def cog_unload(self) -> None:
         """Stop answering the forms."""
         self.bot.modals.unroute(TEXTS_MODAL_PATTERN)
+        self.bot.modals.unroute(CHARTER_MODAL_PATTERN)
 
     async def interaction_check(self, interaction: discord.Interaction[VouchBot]) -> bool:  # type: ignore[override]
         """Server admins can open /setup to anyone; only managers may use it."""

@@ -21,7 +21,8 @@ How a plan is made (deterministic: the same input always gives the same plan):
    (c) is the least full. A piece that fits nowhere is cut again to the largest room left.
 7. **Balance.** While the largest and the smallest circle differ by more than 1 (2 with the
    extra room of step 3), the member whose move breaks the fewest sponsor pairs goes from the
-   largest to the smallest.
+   largest to the smallest; then down to 1 with the moves that break no pair and take nobody
+   into a circle of another language.
 
 With existing circles (an incremental plan), their members stay where they are: only members
 in no circle are placed, into the existing circles (up to the capacity) and into new circles
@@ -37,6 +38,8 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from bot.services.leaders.circle_pieces import cut, language_shares, mismatch, sponsor_links
 
 #: A circle keeps at least this many people when leaders ask for more circles than sizes do.
 MIN_CIRCLE = 3
@@ -115,7 +118,7 @@ class _Planner:
 
     def __init__(self, members: Sequence[PlanMember]) -> None:
         self.language = {m.user_id: m.language for m in members}
-        self.parent = _sponsor_links(members)
+        self.parent = sponsor_links([(m.user_id, m.sponsor_id) for m in members])
         self.children: dict[int, list[int]] = defaultdict(list)
         for child in sorted(self.parent):
             self.children[self.parent[child]].append(child)
@@ -135,9 +138,9 @@ class _Planner:
         inside = set(people)
         parent_in = {c: p for c, p in self.parent.items() if c in inside and p in inside}
         forced = self._leader_cuts(seeds, parent_in)
-        pieces = _cut(people, parent_in, cap, forced)
+        pieces = cut(people, parent_in, cap, forced)
         piece_of = {user_id: piece for piece in pieces for user_id in piece}
-        labels = _labels(new, [self.language[u] for u in people])
+        labels = language_shares(new, [self.language[u] for u in people])
         for seed in seeds:
             wanted = self.dominant(piece_of[seed])
             label = wanted if wanted in labels or not labels else labels[0]
@@ -162,7 +165,9 @@ class _Planner:
             if room <= 0:  # every circle is full (existing ones may be over): the least full
                 self.put(piece, min(bins, key=lambda b: (b.load, b.index)))
                 continue
-            smaller = _cut(piece, {c: p for c, p in parent_in.items() if c in piece}, room, set())
+            within = set(piece)  # the piece's own links: its top's sponsor is elsewhere
+            links = {c: p for c, p in parent_in.items() if c in within and p in within}
+            smaller = cut(piece, links, room, set())
             queue = sorted([*smaller, *queue], key=lambda p: (-len(p), p[0]))
 
     def best_bin(self, piece: list[int], bins: list[_Bin], cap: int) -> _Bin | None:
@@ -182,7 +187,7 @@ class _Planner:
                 continue
             key = (
                 -pairs[candidate.index],
-                _mismatch(candidate.label, language),
+                mismatch(candidate.label, language),
                 candidate.load,
                 candidate.index,
             )
@@ -190,15 +195,18 @@ class _Planner:
                 best = (key, candidate)
         return best[1] if best else None
 
-    def rebalance(self, bins: list[_Bin], movable: set[int], spread: int) -> None:
+    def rebalance(
+        self, bins: list[_Bin], movable: set[int], spread: int, *, free_only: bool = False
+    ) -> None:
         """Move single members from the fullest circles to the emptiest until the sizes differ
-        by at most `spread`, breaking the fewest sponsor pairs."""
+        by at most `spread`, breaking the fewest sponsor pairs. `free_only`: only moves that
+        break no pair and take nobody into a circle of another language."""
         while bins:
             small = min(bins, key=lambda b: (b.load, b.index))
             for big in sorted(bins, key=lambda b: (-b.load, b.index)):
                 if big.load - small.load <= spread:
                     return
-                choice = self._cheapest_move(big, small, movable)
+                choice = self._cheapest_move(big, small, movable, free_only)
                 if choice is not None:
                     big.members.discard(choice)
                     self.put((choice,), small)
@@ -206,7 +214,9 @@ class _Planner:
             else:
                 return
 
-    def _cheapest_move(self, big: _Bin, small: _Bin, movable: set[int]) -> int | None:
+    def _cheapest_move(
+        self, big: _Bin, small: _Bin, movable: set[int], free_only: bool
+    ) -> int | None:
         best: tuple[tuple[int, int, int], int] | None = None
         for user_id in big.members:
             if user_id not in movable or user_id == big.leader:
@@ -215,7 +225,9 @@ class _Planner:
             broken = int(sponsor in big.members) + sum(
                 1 for child in self.children.get(user_id, ()) if child in big.members
             )
-            key = (broken, _mismatch(small.label, self.language[user_id]), user_id)
+            key = (broken, mismatch(small.label, self.language[user_id]), user_id)
+            if free_only and (broken or key[1] > 1):
+                continue
             if best is None or key < best[0]:
                 best = (key, user_id)
         return best[1] if best else None
@@ -309,6 +321,7 @@ def plan_layout(
         slack = 1 if per_circle >= SLACK_FROM else 0
         planner.place_all(waiting, bins, seeds, per_circle + slack, new)
         planner.rebalance(bins, set(waiting), 1 + slack)
+        planner.rebalance(bins, set(waiting), 1, free_only=True)
     closed: tuple[int, ...] = ()
     if fresh and current:
         closed = _continue_circles(bins, current, before)
@@ -364,96 +377,3 @@ def _continue_circles(
         bins[index].circle_id = circle_id
         used.add(circle_id)
     return tuple(sorted(c.circle_id for c in current if c.circle_id not in used))
-
-
-def _sponsor_links(members: Sequence[PlanMember]) -> dict[int, int]:
-    """newcomer -> sponsor, both members, with no loops (union-find, in user id order)."""
-    present = {m.user_id for m in members}
-    root: dict[int, int] = {u: u for u in present}
-
-    def find(node: int) -> int:
-        while root[node] != node:
-            root[node] = root[root[node]]
-            node = root[node]
-        return node
-
-    links: dict[int, int] = {}
-    for member in sorted(members, key=lambda m: m.user_id):
-        sponsor = member.sponsor_id
-        if sponsor is None or sponsor == member.user_id or sponsor not in present:
-            continue
-        a, b = find(member.user_id), find(sponsor)
-        if a == b:
-            continue  # a loop (impossible in time, but the data is not ours to trust)
-        root[a] = b
-        links[member.user_id] = sponsor
-    return links
-
-
-def _cut(
-    nodes: Sequence[int], parent: dict[int, int], cap: int, forced: set[int]
-) -> list[list[int]]:
-    """Cut the forest over `nodes` into connected pieces of at most `cap` people: at each
-    sponsor, the smallest branches stay attached; the others (and `forced` nodes) start pieces.
-    Each piece lists its top member first."""
-    kids: dict[int, list[int]] = defaultdict(list)
-    for node in sorted(nodes):
-        if node in parent:
-            kids[parent[node]].append(node)
-    roots = sorted(n for n in nodes if n not in parent)
-    order: list[int] = []
-    for top in roots:
-        stack = [(top, False)]
-        while stack:
-            node, done = stack.pop()
-            if done:
-                order.append(node)
-                continue
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(kids[node]))
-    remaining: dict[int, int] = {}
-    starts: set[int] = set(roots)
-    for node in order:
-        total = 1
-        branches = []
-        for child in kids[node]:
-            if child in forced:
-                starts.add(child)
-            else:
-                branches.append((remaining[child], child))
-        for size, child in sorted(branches):
-            if total + size <= cap:
-                total += size
-            else:
-                starts.add(child)
-        remaining[node] = total
-    pieces = []
-    for start in sorted(starts):
-        piece, todo = [], [start]
-        while todo:
-            node = todo.pop()
-            piece.append(node)
-            todo.extend(c for c in kids[node] if c not in starts)
-        pieces.append([start, *sorted(piece[1:])])
-    return pieces
-
-
-def _labels(count: int, languages: list[str | None]) -> list[str | None]:
-    """`count` circle languages in proportion to `languages` (largest remainders)."""
-    if count <= 0 or not languages:
-        return []
-    tally = Counter(languages)
-    total = len(languages)
-    shares = sorted(tally.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or ""))
-    quota = {lang: count * n // total for lang, n in shares}
-    left = count - sum(quota.values())
-    by_remainder = sorted(
-        shares, key=lambda kv: (-(count * kv[1] % total), -kv[1], kv[0] is None, kv[0] or "")
-    )
-    for lang, _ in by_remainder[:left]:
-        quota[lang] += 1
-    return [lang for lang, _ in shares for _ in range(quota[lang])]
-
-
-def _mismatch(label: str | None, language: str | None) -> int:
-    return 0 if label is None or language is None or label == language else 1

