@@ -15,8 +15,9 @@ from bot.errors import DomainError
 from bot.i18n import Text, t
 from bot.services.guild_config import GuildConfig
 from bot.services.leaders.nominations import Standing
-from bot.services.roles import RoleFacts, check_purpose_role
+from bot.services.roles import check_purpose_role
 from cogs.sessions._kit import guild_member
+from cogs.setup._roles import role_facts
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +82,7 @@ class RosterKit:
         if not guild.me.guild_permissions.manage_roles:
             raise missing_manage_roles()
         check_purpose_role(
-            RoleFacts(
-                role_id=role.id,
-                name=role.name,
-                position=role.position,
-                permissions=role.permissions.value,
-                is_default=role.is_default(),
-                managed=role.managed,
-            ),
+            role_facts(role),
             bot_top_position=guild.me.top_role.position,
             # Founders appoint leaders whatever their own rank: only the bot's rank matters.
             invoker_top_position=0,
