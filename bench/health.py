@@ -206,6 +206,11 @@ async def build_history(
             "INSERT INTO referral_code (guild_id, user_id, code, created_at) VALUES (?, ?, ?, ?)",
             [(guild_id, u, f"C{u}", iso(year_ago)) for u in referrers],
         )
+        await tx.executemany(  # half of them opted in to being named among top referrers
+            "INSERT INTO referral_member (guild_id, user_id, showcase, updated_at) "
+            "VALUES (?, ?, 1, ?)",
+            [(guild_id, u, iso(year_ago)) for u in referrers[::2]],
+        )
         orders = []
         for index in range(6000):
             when = iso(year_ago + timedelta(seconds=rnd.uniform(0, 365 * 86400)))

@@ -98,7 +98,7 @@ class DigestCommands(
         if target.channel is None or not target.postable:
             raise unpostable_error(target)
         week = await self.digest.this_week(guild.id)
-        if await self.digest.claim(guild.id, week, "manual") is None:
+        if not await self.kit.claim(guild.id, week, "manual"):
             run = await self.digest.run(guild.id, week)
             when = run.sent_at or run.claimed_at if run else self.bot.services.clock()
             raise DomainError("digest.send.already", when=discord_timestamp(when, "f"))

@@ -25,7 +25,7 @@ import discord
 from bot.charts import render_bar_chart, render_distribution
 from bot.client import MENTIONS_PER_POST, VouchBot
 from bot.i18n import Text, t
-from bot.services.digest.models import DigestContent, DmOutcome
+from bot.services.digest.models import DigestContent, DmOutcome, Run, Via
 from bot.services.feedback.polls import Poll
 from bot.services.feedback.surveys import SCALES
 from cogs.digest._render import NameOf, Page, jump_url, local_date, render_digest
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 NEEDED: tuple[str, ...] = ("view_channel", "send_messages", "embed_links", "attach_files")
 DM_BATCH = MENTIONS_PER_POST
 DM_INTERVAL = 0.2  # seconds between two members' DMs: ~10 requests/s at most
+#: How many messages after a stale claim are searched for the digest it may have posted.
+RECOVER_LOOKBACK = 50
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class DigestKit:
     def __init__(self, bot: VouchBot) -> None:
         self.bot = bot
         self.services = bot.services
+        self._claimed: set[tuple[int, str]] = set()  # (guild, week) claimed by this run
 
     # -- the channel ---------------------------------------------------------------------------
     async def target(self, guild: discord.Guild) -> Target:
@@ -118,6 +121,10 @@ class DigestKit:
             log.warning("guild %s: digest refused in its channel (%s)", guild.id, error.code)
             await digest.release(guild.id, week)
             return None
+        except BaseException:
+            # Nothing was posted (an outage, a cancellation): the week is still owed.
+            await digest.release(guild.id, week)
+            raise
         for page in pages[1:]:
             try:
                 await channel.send(embeds=page.embeds, files=page.files())
@@ -127,6 +134,59 @@ class DigestKit:
         await digest.mark_sent(guild.id, week, channel.id, first.id, dms=not content.is_empty)
         self.bot.jobs.poke()
         return first
+
+    async def claim(self, guild_id: int, week: str, via: Via) -> bool:
+        """Claim the week before posting it (False when it is taken); remembered as this run's,
+        so that `recover` never mistakes a digest being posted now for a stale claim."""
+        if await self.services.digest.claim(guild_id, week, via) is None:
+            return False
+        self._claimed.add((guild_id, week))
+        return True
+
+    async def recover(self, guild: discord.Guild) -> None:
+        """Settle the claims a stopped bot left: a digest found in its channel is recorded as
+        sent (the report and the DMs follow); otherwise the claim is given back and the week
+        goes out on schedule if it is still within its deadline."""
+        digest = self.services.digest
+        for run in await digest.claimed(guild.id):
+            if (guild.id, run.week) in self._claimed:
+                continue  # being posted by this run
+            found = await self._posted(guild, run)
+            if found is None:
+                log.info(
+                    "guild %s: digest %s claimed but not posted; owed again", guild.id, run.week
+                )
+                await digest.release(guild.id, run.week)
+                continue
+            content = await digest.issue(guild.id, run.week)
+            empty = content is None or content.is_empty
+            await digest.mark_sent(guild.id, run.week, found.channel.id, found.id, dms=not empty)
+            log.info("guild %s: digest %s was posted before a stop; recorded", guild.id, run.week)
+
+    async def _posted(self, guild: discord.Guild, run: Run) -> discord.Message | None:
+        """The week's first digest message in the digest channel, posted since the claim (its
+        heading is the same when rendered again from the claimed window)."""
+        channel = (await self.target(guild)).channel
+        content = await self.services.digest.issue(guild.id, run.week)
+        if channel is None or content is None:
+            return None
+        locale = await self.bot.guild_locale(guild)
+        heading = render_digest(
+            content,
+            guild_name=guild.name,
+            timezone=(await self.services.config.get(guild.id)).timezone,
+            locale=locale,
+            name_of=namer(guild),
+            charts={},
+            ping_spotlight=True,
+        )[0].content
+        try:
+            async for message in channel.history(limit=RECOVER_LOOKBACK, after=run.claimed_at):
+                if message.author.id == guild.me.id and message.content == heading:
+                    return message
+        except discord.HTTPException as error:
+            log.warning("guild %s: could not read the digest channel (%s)", guild.id, error.status)
+        return None
 
     async def render(
         self, guild: discord.Guild, content: DigestContent, locale: str, *, ping: bool

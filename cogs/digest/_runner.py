@@ -38,9 +38,11 @@ class DigestRunner(commands.Cog):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """Arm each guild's digest if it has no job (an armed one keeps its time: a slot missed
-        while the bot was down is judged by its deadline when the job runs now)."""
+        """Settle claims a stop left behind, then arm each guild's digest if it has no job (an
+        armed one keeps its time: a slot missed while the bot was down is judged by its deadline
+        when the job runs now)."""
         for guild in self.bot.guilds:
+            await self.kit.recover(guild)
             await self.digest.ensure_armed(guild.id)
         self.bot.jobs.poke()
 
@@ -73,7 +75,7 @@ class DigestRunner(commands.Cog):
             await self.digest.retry_later(guild.id, week, deadline)
             self.bot.jobs.poke()
             return
-        if await self.digest.claim(guild.id, week, "schedule") is not None:
+        if await self.kit.claim(guild.id, week, "schedule"):
             posted = await self.kit.deliver(guild, week, target.channel)
             if posted is None:  # refused although the permissions looked right
                 await self.kit.tell_unpostable(guild, target)

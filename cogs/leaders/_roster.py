@@ -121,7 +121,21 @@ class RosterCommands(commands.Cog):
         leaders = self.bot.services.leaders
         if await leaders.active_leader(guild.id, interaction.user.id) is None:
             raise DomainError("leaders.stepdown.not_leader")
-        role = await runner.kit.role_to_take_back(guild)
+        try:
+            role = await runner.kit.role_to_take_back(guild)
+        except DomainError as problem:
+            # The leader can't fix this: the founders hear of it, the leader hears they did.
+            locale = await self.bot.guild_locale(guild)
+            await self.bot.log_line(
+                guild,
+                "leaders.log.stepdown_blocked",
+                member=interaction.user.mention,
+                problem=t(problem.key, locale, **problem.params),
+            )
+            raise DomainError(
+                "leaders.stepdown.blocked",
+                problem=t(problem.key, interaction.locale, **problem.params),
+            ) from None
         await interaction.response.defer(ephemeral=True, thinking=True)
         handover = await leaders.stepdown(guild.id, interaction.user.id)
         kept_role = not await self._after_stop(guild, handover, role)

@@ -135,4 +135,5 @@ class ScaleRunner(commands.Cog):
         posted = await self.kit.post(guild, text, "leaders", "log")
         if not posted:
             log.warning("guild %s: the scale alert (gap %d) was refused", guild.id, staffing.gap)
+            await self.services.leader_suggestions.release_alert(guild.id, staffing)
         return posted

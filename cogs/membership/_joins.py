@@ -110,10 +110,16 @@ class Joins(commands.Cog):
             return
         current = await self.services.members.current(after.guild.id, after.id)
         if current is None:
-            await self.services.members.add_existing(after.guild.id, [after.id])
+            if not await self.services.members.add_existing(after.guild.id, [after.id]):
+                return
+            sponsor_id = None
         elif current.status == "pending":
-            await self.services.members.admit(after.guild.id, after.id)
+            sponsor_id = (await self.services.members.admit(after.guild.id, after.id)).sponsor_id
             await self.kit.set_roles(after, remove="newcomer")
+        else:
+            return
+        # A member made by hand joins a circle and counts for the scale alert like any other.
+        self.bot.dispatch("member_admitted", after.guild, after.id, sponsor_id)
 
     @commands.Cog.listener()
     async def on_resumed(self) -> None:

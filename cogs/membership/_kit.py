@@ -82,6 +82,25 @@ class MembershipKit:
             return None
         return invites
 
+    async def create_invite(
+        self, channel: discord.TextChannel, *, max_age: int, max_uses: int, reason: str
+    ) -> discord.Invite:
+        """A new unique invite, recorded in the attribution snapshot at once.
+
+        Discord sends INVITE_CREATE only when the bot can manage the channel; a join through
+        an invite the snapshot lacks could not be told apart from others, so the bot's own
+        invites never wait for that event.
+        """
+        try:
+            invite = await channel.create_invite(
+                max_age=max_age, max_uses=max_uses, unique=True, reason=reason
+            )
+        except discord.Forbidden:
+            await self.notice(channel.guild, CREATE_INVITE)
+            raise DomainError("membership.cannot_invite") from None
+        await self.services.invites.created(channel.guild.id, invite_state(invite))
+        return invite
+
     async def issue_invite(self, guild: discord.Guild, intro: Introduction) -> str:
         """Create the invite of a just-seated introduction; if that fails, the seat goes back
         (a DomainError tells the sponsor why)."""
@@ -112,16 +131,12 @@ class MembershipKit:
         channel = guild.get_channel(config.channels.get("welcome", 0))
         if not isinstance(channel, discord.TextChannel):
             raise DomainError("membership.no_welcome_channel")
-        try:
-            invite = await channel.create_invite(
-                max_age=settings.invite_max_age,
-                max_uses=1,
-                unique=True,
-                reason=f"Vouch: introduction #{intro.id}",
-            )
-        except discord.Forbidden:
-            await self.notice(guild, CREATE_INVITE)
-            raise DomainError("membership.cannot_invite") from None
+        invite = await self.create_invite(
+            channel,
+            max_age=settings.invite_max_age,
+            max_uses=1,
+            reason=f"Vouch: introduction #{intro.id}",
+        )
         expires = invite.expires_at or (
             self.services.clock() + timedelta(seconds=settings.invite_max_age)
         )

@@ -14,7 +14,7 @@ from bot.errors import DomainError
 from bot.i18n import t
 from bot.services.guild_config import GuildConfig
 from bot.services.membership.models import Seats
-from cogs.membership._kit import CREATE_INVITE, MembershipKit
+from cogs.membership._kit import MembershipKit
 from cogs.referrals._render import render_leaderboard, render_stats
 
 Period = Literal["month", "quarter", "all"]
@@ -83,13 +83,9 @@ class MemberCommands(commands.Cog):
         channel = guild.get_channel(config.channels.get("welcome", 0))
         if not isinstance(channel, discord.TextChannel):
             raise DomainError("membership.no_welcome_channel")
-        try:
-            invite = await channel.create_invite(
-                max_age=0, max_uses=0, unique=True, reason=f"Vouch: referral link of {member.id}"
-            )
-        except discord.Forbidden:
-            await self.kit.notice(guild, CREATE_INVITE)
-            raise DomainError("membership.cannot_invite") from None
+        invite = await self.kit.create_invite(
+            channel, max_age=0, max_uses=0, reason=f"Vouch: referral link of {member.id}"
+        )
         return invite.code
 
     @app_commands.command(name="code", description="Your personal store referral code")
@@ -143,6 +139,18 @@ class MemberCommands(commands.Cog):
         guild, member, _ = await member_context(interaction)
         await self.bot.services.referral_links.set_announce(guild.id, member.id, enabled)
         key = "referral.announcements.on" if enabled else "referral.announcements.off"
+        await interaction.response.send_message(t(key, interaction.locale), ephemeral=True)
+
+    @app_commands.command(
+        name="showcase", description="Whether you are named among the top referrers"
+    )
+    @app_commands.describe(enabled="Name me among the top referrers in the weekly digest")
+    async def showcase(self, interaction: discord.Interaction[VouchBot], enabled: bool) -> None:
+        """Opt in (or back out) of being named among the top referrers: the digest and the
+        founders' health view. Nobody is named without opting in."""
+        guild, member, _ = await members_only(interaction)
+        await self.bot.services.referral_links.set_showcase(guild.id, member.id, enabled)
+        key = "referral.showcase.on" if enabled else "referral.showcase.off"
         await interaction.response.send_message(t(key, interaction.locale), ephemeral=True)
 
     @app_commands.command(name="stats", description="Joins and sales a member brought")

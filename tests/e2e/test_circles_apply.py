@@ -201,3 +201,35 @@ async def test_missing_manage_threads_and_new_members_joining_their_sponsors_cir
     # The next plan places them.
     plan_text = await slash_text(c, "plan")
     assert t("circles.plan.keeps", EN, placed=2) in plan_text.splitlines()
+
+
+async def test_members_made_by_hand_join_a_circle_too(make_harness: HarnessFactory) -> None:
+    """A moderator gives the member role in Discord: a newcomer in the gate joins their
+    sponsor's circle, someone the bot had no record of joins the smallest circle."""
+    x = await circled(make_harness)
+    c, emu = x.c, x.c.emu
+    await slash_text(c, "plan")
+    assert (await slash_text(c, "apply")).startswith("✅")
+    circles = c.h.bot.services.circles
+    home = await circles.circle_of(c.guild_id, c.sponsor)
+    assert home is not None and home.channel_id is not None
+
+    maya = await c.join_through(invite_code((await c.introduce("Maya")).text()))
+    await until(lambda: stint_is(c, maya.id, "pending"))
+    roles = [r for r in c.roles_of(maya.id) if r != c.role("newcomer")]
+    await emu.update_member(c.guild_id, maya.id, roles=[*roles, c.role("member")])
+    await until(lambda: stint_is(c, maya.id, "member"))
+    await c.h.settle()
+    assert (await circles.circle_of(c.guild_id, maya.id)).id == home.id  # type: ignore[union-attr]
+    assert maya.id in thread_people(c, home.channel_id)
+
+    sizes = {circle.id: len(circle.member_ids) for circle in await circles.circles(c.guild_id)}
+    smallest = min(sizes, key=lambda circle_id: (sizes[circle_id], circle_id))
+    owner = c.h.guild.owner.id  # in the server from the start, never recorded as a member
+    assert await c.h.bot.services.members.current(c.guild_id, owner) is None
+    await emu.update_member(c.guild_id, owner, roles=[*c.roles_of(owner), c.role("member")])
+    await until(lambda: stint_is(c, owner, "member"))
+    await c.h.settle()
+    placed = await circles.circle_of(c.guild_id, owner)
+    assert placed is not None and placed.id == smallest
+    assert placed.channel_id is not None and owner in thread_people(c, placed.channel_id)

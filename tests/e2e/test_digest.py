@@ -165,6 +165,8 @@ async def test_posted_at_its_slot_once_with_dms_fallback_and_report(
             "VALUES (?, 'o1', 'MAYA', ?, 9900, 'EUR', ?, 'paid', 'csv', 'i', ?, ?)",
             (gid, maya, iso(SLOT - timedelta(days=1)), iso(START), iso(START)),
         )
+    opted = await c.h.slash("referral", "showcase", {"enabled": True}, user_id=maya, locale="fr")
+    assert await ephemeral_text(opted) == t("referral.showcase.on", "fr")  # named only by choice
     clock.now = SLOT - timedelta(days=2)
     item = await services.board.submit(gid, quiet, "Boots", "Wider fit", "Please")
     await services.board.set_status(gid, item.id, c.h.guild.owner.id, "shipped")
@@ -276,6 +278,59 @@ async def test_skipped_after_a_long_downtime_and_logged(make_harness: HarnessFac
     assert run is not None and (run.status, run.reason) == ("skipped", "offline")
     await at(c, clock, SLOT + timedelta(weeks=1, minutes=1))  # the next week goes out
     assert len(digests(c)) == 1
+
+
+async def test_a_stop_between_claiming_and_posting_still_posts_the_week(
+    make_harness: HarnessFactory,
+) -> None:
+    """The bot claimed the week and stopped before posting: the next start gives the claim
+    back and the week goes out, once."""
+    c, clock = await started(make_harness)
+    await schedule_mondays(c)
+    digest = c.h.bot.services.digest
+    clock.now = SLOT
+    assert await digest.claim(c.guild_id, "2026-W46", "schedule") is not None
+    await c.h.bot.services.jobs.cancel(DIGEST_JOB, str(c.guild_id))  # taken by the dead run
+    await c.h.stop()
+    clock.now = SLOT + timedelta(hours=2)  # still within the day's grace
+    await c.h.start()
+    await at(c, clock, clock.now)
+    [post] = digests(c)
+    run = await c.h.bot.services.digest.run(c.guild_id, "2026-W46")
+    assert run is not None and (run.status, run.message_id) == ("sent", post.id)
+    await c.h.restart()
+    await at(c, clock, clock.now + timedelta(minutes=5))
+    assert len(digests(c)) == 1
+
+
+async def test_a_stop_between_posting_and_recording_never_posts_twice(
+    make_harness: HarnessFactory,
+) -> None:
+    """The digest went out but the bot stopped before recording it: the next start finds the
+    post in the channel, records it, and the founders' report follows; nothing is posted twice."""
+    c, clock = await started(make_harness)
+    await schedule_mondays(c)
+    digest = c.h.bot.services.digest
+
+    async def dies(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the bot stops here")
+
+    digest.mark_sent = dies  # type: ignore[method-assign]
+    await at(c, clock, SLOT + timedelta(minutes=1))
+    [post] = digests(c)
+    run = await digest.run(c.guild_id, "2026-W46")
+    assert run is not None and run.status == "claimed"
+    await c.h.restart()
+    await at(c, clock, SLOT + timedelta(minutes=3))
+    run = await c.h.bot.services.digest.run(c.guild_id, "2026-W46")
+    assert run is not None and (run.status, run.message_id) == ("sent", post.id)
+    assert digests(c) == [post]
+    report = await c.emu.wait_for_message(
+        c.channel("leaders"), lambda m: m.content.startswith("📈"), timeout=10.0
+    )
+    assert f"/{post.id})" in report.content
+    armed = await c.h.bot.services.digest.armed(c.guild_id)
+    assert armed is not None and armed.week == "2026-W47"
 
 
 async def test_preview_then_send_counts_as_the_week(make_harness: HarnessFactory) -> None:

@@ -153,7 +153,7 @@ async def test_dashboard_embed_alerts_and_two_charts(make_harness: HarnessFactor
     ]
     assert participation.splitlines() == [
         "Active each week: **21.7% (5 of 23)** ▲ 0.7 pts",
-        "Active in 2 or more ways: 8.7% (2 of 23) ▲ 3.4 pts",
+        "Active in 2 or more ways: 4.3% (1 of 23) ▼ 0.9 pts",
     ]
     assert nps.splitlines() == [
         "Overall: **+13** ±64 (n = 8) ▼ 54",
@@ -223,22 +223,23 @@ async def test_export_cell_by_cell_across_a_restart_and_a_forget(
     assert by_day["2026-07-31"] == ["2026-07-31"] + ["0"] * 11 + ["0"] + [""] * 16
     # 30 Oct: 26 (invite) admitted, 28 recorded by hand, introduction I written; 22 members
     # at the day's end; 29 in the gate. Active 24-30 Oct, members on 31 Oct: 5, 2, 1, 23, 3
-    # -> 5 of 22 (0.2273), 1 and 23 in two kinds. 15 answered 10. o4 refunded (o5: own
+    # -> 5 of 22 (0.2273), 1 in two kinds (23's introduction that stayed is credit, not an act;
+    # 4's upvote received neither). 15 answered 10. o4 refunded (o5: own
     # code). Leader 1; circles 5; checked in since 1 Oct: 3, 11, 13.
     assert by_day["2026-10-30"] == [
         "2026-10-30", "22", "1", "1", "1", "0", "0",
         "0", "0", "1", "0", "0", "1",
-        "5", "0.2273", "2",
+        "5", "0.2273", "1",
         "1", "1", "0", "0",
         "0", "1", "0", "0.00", "0", "0.00",
         "1", "5", "3",
     ]  # fmt: skip
     # 1 Nov: 27 left a day after admission; 23 members; 29 and 30 in the gate; W12's window
-    # (5 of 23, 2 broad); 9 answered 10; o8 DKK 7.00; 2 of 5 checked in within 30 days.
+    # (5 of 23, 1 broad); 9 answered 10; o8 DKK 7.00; 2 of 5 checked in within 30 days.
     assert by_day["2026-11-01"] == [
         "2026-11-01", "23", "2", "0", "0", "1", "1",
         "0", "0", "0", "0", "0", "0",
-        "5", "0.2174", "2",
+        "5", "0.2174", "1",
         "1", "1", "0", "0",
         "1", "0", "1", "7.00", "0", "0.00",
         "1", "5", "2",

@@ -27,6 +27,7 @@ from .test_leader_nominations import (
     pending,
     pinged,
     posts_in,
+    role_seen,
     rows,
     until,
 )
@@ -89,6 +90,46 @@ async def test_stepdown_hands_the_circle_to_another_leader(community: Community)
     assert f"<@{ben}>" in listed and "**Atelier**" in listed and f"<@{ana}>" not in listed
     again = await ephemeral_text(await c.h.slash("leaders", "stepdown", user_id=ana))
     assert again == t("leaders.stepdown.not_leader", "en-US")
+
+
+async def test_a_stepdown_the_bot_cannot_carry_out_reaches_the_founders(
+    community: Community,
+) -> None:
+    """Without Manage Roles the leader can't step down; they can't fix it, so the founders are
+    told in the log channel and the leader is told they were. Nothing changes until fixed."""
+    c, emu = community, community.emu
+    ana = await join(c)
+    await make_leader(c, ana)
+    bot_role = c.h.guild.bot_role
+    assert bot_role is not None
+    trimmed = P.BOT_DEFAULT & ~P.MANAGE_ROLES
+    await edit_role(emu, c.guild_id, bot_role.id, permissions=trimmed)
+    await role_seen(c, bot_role.id, permissions=trimmed)
+
+    mark = len(emu.messages_log)
+    text = await ephemeral_text(await c.h.slash("leaders", "stepdown", user_id=ana, locale="fr"))
+    missing = (Text("permission.manage_roles"),)
+    assert text == t(
+        "leaders.stepdown.blocked",
+        "fr",
+        problem=t("errors.bot_missing_permissions", "fr", permissions=missing),
+    )
+    [logged] = posts_in(c, "log", mark)
+    assert logged.content == t(
+        "leaders.log.stepdown_blocked",
+        "en-US",
+        member=f"<@{ana}>",
+        problem=t("errors.bot_missing_permissions", "en-US", permissions=missing),
+    )
+    assert pinged(logged) == set()
+    assert c.role("leader") in c.roles_of(ana)
+    assert await rows(c, "SELECT status FROM leader WHERE user_id = ?", ana) == [("active",)]
+
+    await edit_role(emu, c.guild_id, bot_role.id, permissions=P.BOT_DEFAULT)
+    await role_seen(c, bot_role.id, permissions=P.BOT_DEFAULT)
+    done = await ephemeral_text(await c.h.slash("leaders", "stepdown", user_id=ana))
+    assert done.startswith(t("leaders.stepdown.done", "en-US"))
+    assert c.role("leader") not in c.roles_of(ana)
 
 
 async def test_remove_with_a_reason_leaves_the_circle_open(community: Community) -> None:

@@ -16,7 +16,8 @@ from bot.ui import VouchView
 from cogs.membership import _admission
 from cogs.membership._gate import ApprovalButton
 from cogs.membership._joins import Joins
-from tests.emulator import Message
+from tests.emulator import Message, payloads
+from tests.emulator.snowflake import P
 from tests.harness import BotHarness
 
 from .helpers import ephemeral_text, reply
@@ -281,3 +282,33 @@ async def test_long_lists_fit_in_one_message(community: Community) -> None:
         assert len(text) <= 2000
         *lines, last = text.split("\n")
         assert last == t("list.more", "en-US", count=total - len(lines)), (group, sub)
+
+
+async def test_joins_are_attributed_without_invite_events(community: Community) -> None:
+    """Discord sends INVITE_CREATE only to a bot that can manage the channel. Without Manage
+    Channels, the bot's own invites (introductions, referral links) are still known."""
+    c, emu = community, community.emu
+    bot_role = c.h.guild.bot_role
+    assert bot_role is not None
+    bot_role.permissions &= ~P.MANAGE_CHANNELS  # an admin trimmed the bot's role
+    await emu.dispatch(
+        "GUILD_ROLE_UPDATE", {"guild_id": str(c.guild_id), "role": payloads.role(bot_role)}
+    )
+    await c.h.settle()
+
+    def invite_events() -> int:
+        return sum(
+            frame["t"] in ("INVITE_CREATE", "INVITE_DELETE")
+            for session in emu.gateway.sessions.values()
+            for frame in session.log
+        )
+
+    before = invite_events()
+    introduced = await c.join_through(invite_code((await c.introduce("Maya")).text()))
+    link = invite_code(await ephemeral_text(await c.h.slash("referral", "link", user_id=c.sponsor)))
+    referred = await c.join_through(link)
+    assert invite_events() == before  # the emulator sent none, as Discord would not
+    for newcomer, source in ((introduced, "introduction"), (referred, "referral")):
+        stint = await c.h.bot.services.members.current(c.guild_id, newcomer.id)
+        assert stint is not None
+        assert (stint.source, stint.sponsor_id) == (source, c.sponsor)

@@ -111,6 +111,12 @@ async def test_non_members_get_no_link_and_bad_input_changes_nothing(community: 
     c = community
     stranger = await c.h.slash("referral", "link", user_id=c.h.guild.owner.id, locale="da")
     assert await ephemeral_text(stranger) == t("referral.members_only", "da")
+    showcase = await c.h.slash(
+        "referral", "showcase", {"enabled": True}, user_id=c.h.guild.owner.id, locale="da"
+    )
+    assert await ephemeral_text(showcase) == t("referral.members_only", "da")
+    profile = await c.h.bot.services.referral_links.profile(c.guild_id, c.h.guild.owner.id)
+    assert not profile.showcase
     assert await c.h.bot.services.referral_links.current(c.guild_id, c.h.guild.owner.id) == (
         False,
         None,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSMsgType, web
 
 from . import payloads
-from .snowflake import Intents
+from .snowflake import Intents, P
 
 if TYPE_CHECKING:
     from .emulator import EmulatorCore as Emulator
@@ -118,10 +118,13 @@ class Gateway:
                 await self._send_dispatch(session, event, filtered)
 
     def _filter_content(self, session: Session, event: str, data: JSON) -> JSON | None:
-        """Intent-dependent parts: without MESSAGE_CONTENT, other users' guild messages arrive
+        """Intent- and permission-dependent parts: invite events need Manage Channels in the
+        invite's channel; without MESSAGE_CONTENT, other users' guild messages arrive
         with empty content; without GUILD_VOICE_STATES, GUILD_CREATE has no voice states;
         without GUILD_MEMBERS, THREAD_MEMBERS_UPDATE comes only when the bot itself is added
         or removed (None: not sent)."""
+        if event in ("INVITE_CREATE", "INVITE_DELETE") and not self._manages(data):
+            return None
         if event == "GUILD_CREATE" and not session.intents & Intents.GUILD_VOICE_STATES:
             return {**data, "voice_states": []}
         if event == "THREAD_MEMBERS_UPDATE" and not session.intents & Intents.GUILD_MEMBERS:
@@ -139,6 +142,15 @@ class Gateway:
         if "guild_id" not in data or author == str(self.emu.bot_user.id):
             return data
         return {**data, "content": "", "embeds": [], "attachments": [], "components": []}
+
+    def _manages(self, data: JSON) -> bool:
+        """Invite events are sent only to a bot that can manage the invite's channel."""
+        channel = self.emu.state.channels.get(int(data["channel_id"]))
+        if channel is None:
+            return False
+        return bool(
+            self.emu.state.channel_permissions(channel, self.emu.bot_user.id) & P.MANAGE_CHANNELS
+        )
 
     async def _send_dispatch(self, session: Session, event: str, data: JSON) -> None:
         session.seq += 1

@@ -418,7 +418,9 @@ async def test_content_is_assembled_from_what_the_features_recorded(
     for n, poll in enumerate(made):
         clock.now = MONDAY + timedelta(hours=1 + n)
         await polls.close(G, poll.id)
-    # Orders: paid in the window, by members who did not opt out and are still here.
+    # Orders: paid in the window, by members who opted in to being named and are still here.
+    for user in (100, 101, 102, 105):
+        await services.referral_links.set_showcase(G, user, True)
     for n in range(3):
         await add_order(db, f"a{n}", 100, inside)
     await add_order(db, "b0", 101, inside)
@@ -426,8 +428,10 @@ async def test_content_is_assembled_from_what_the_features_recorded(
     await add_order(db, "c0", 102, inside, own=1)  # a self-referral
     await add_order(db, "d0", 105, inside)  # left
     await add_order(db, "e0", 100, MONDAY - timedelta(days=2))  # before the window
-    await services.referral_links.set_announce(G, 103, False)
-    await add_order(db, "f0", 103, inside)  # opted out of being shown
+    await add_order(db, "f0", 103, inside)  # never opted in to being named
+    await services.referral_links.set_showcase(G, 104, True)
+    await services.referral_links.set_showcase(G, 104, False)
+    await add_order(db, "g0", 104, inside)  # opted in, then back out
     await digest.set_spotlight(G, 101, 1, "  Maya repaired her boots herself  ")
 
     clock.now = until

@@ -242,6 +242,7 @@ async def script(db: Database, guild: int = G) -> None:
     await h.signal(10, d, "message")  # left on 27 Oct
     await h.signal(29, d + timedelta(4), "message")  # still in the gate
     await h.signal(4, d + timedelta(1), "message", 0)  # a zero count is no signal
+    await h.signal(4, d + timedelta(2), "feedback_upvote")  # credit for others' acts: not active
     await h.signal(5, d + timedelta(7), "message")  # 2 Nov: after the period
 
     # NPS: a general question (15 Aug), one on Boots and one on Bags (1 Oct).
@@ -259,7 +260,8 @@ async def script(db: Database, guild: int = G) -> None:
     await h.nps_votes(boots, [(13, 2, at(10, 27)), (15, 10, at(10, 30)), (16, 9, at(10, 31))])
     await h.nps_votes(bags, [(18, 8, at(10, 29))])
 
-    # Referral program: a code made on 20 Aug; 16 turned announcements off.
+    # Referral program: a code made on 20 Aug. 11, 12 and 14 opted in to being named; 16 only
+    # turned milestone announcements off (never opted in).
     await h.execute(
         "INSERT INTO referral_code (guild_id, user_id, code, created_at) VALUES (?, ?, ?, ?)",
         guild,
@@ -273,13 +275,18 @@ async def script(db: Database, guild: int = G) -> None:
         U(16),
         iso(at(9, 1)),
     )
+    await h.execute(
+        "INSERT INTO referral_member (guild_id, user_id, showcase, updated_at) "
+        "VALUES (?, ?, 1, ?), (?, ?, 1, ?), (?, ?, 1, ?)",
+        *(v for user in (11, 12, 14) for v in (guild, U(user), iso(at(9, 1)))),
+    )
     await h.order("o10", 12, 4200, "EUR", at(10, 20))  # W11
     await h.order("o1", 11, 5000, "EUR", at(10, 27))
     await h.order("o2", 11, 2500, "EUR", at(10, 28))
     await h.order("o3", 12, 10000, "DKK", at(10, 29))
     await h.order("o4", 12, 3000, "EUR", at(10, 30), "refunded")
     await h.order("o5", 13, 4000, "EUR", at(10, 30), own=True)  # own code: never counted
-    await h.order("o6", 16, 1500, "DKK", at(10, 31))  # 16 opted out of being shown
+    await h.order("o6", 16, 1500, "DKK", at(10, 31))  # 16 never opted in to being named
     await h.order("o7", 14, 2000, "EUR", at(10, 29))  # 14 has left
     await h.order("o8", 12, 700, "DKK", at(11, 1))
     await h.order("o9", 18, 100, "EUR", at(10, 31), "cancelled")
@@ -402,12 +409,13 @@ async def test_the_week_against_the_week_before(
     assert pct(w12.churn.early.value) == 66.67  # 2 of the 3 who left
 
     # Participation. W12 (26 Oct-1 Nov, members on 2 Nov: 23): 1 (conversation + votes),
-    # 2 (conversation, two channels), 3 (RSVP + attendance: one kind, events), 11 (feedback),
-    # 23 (conversation + introductions) -> 5 active, 2 broad (1, 23). Not counted: 10 (left),
-    # 29 (in the gate), 4 (a zero count), 5 (2 Nov).
+    # 2 (conversation, two channels), 3 (RSVP + attendance: one kind, events), 11 (feedback
+    # item; the upvote it received is credit, not an act), 23 (conversation; the introduction
+    # that stayed is credit) -> 5 active, 1 broad (1). Not counted: 10 (left), 29 (in the
+    # gate), 4 (a zero count, and an upvote received), 5 (2 Nov).
     p = w12.participation
-    assert (p.enabled, p.weeks, p.active, p.broad, p.member_weeks) == (True, 1, 5, 2, 23)
-    assert (pct(p.rate.value), pct(p.breadth.value)) == (21.74, 8.7)  # 5/23, 2/23
+    assert (p.enabled, p.weeks, p.active, p.broad, p.member_weeks) == (True, 1, 5, 1, 23)
+    assert (pct(p.rate.value), pct(p.breadth.value)) == (21.74, 4.35)  # 5/23, 1/23
     # W11 (19-25 Oct, members on 26 Oct: 19): 1, 21 (votes + conversation), 5, 22 -> 4, 1.
     p = w11.participation
     assert (p.active, p.broad, p.member_weeks) == (4, 1, 19)
@@ -441,7 +449,7 @@ async def test_the_week_against_the_week_before(
         ("EUR", 3, 9_500),
     ]
     assert (s.paid_orders, s.refunded) == (6, 1)
-    # Top: 11 (o1, o2) and 12 (o3, o8) tie at 2 (lower id first); 16 opted out, 14 left.
+    # Top: 11 (o1, o2) and 12 (o3, o8) tie at 2 (lower id first); 16 never opted in, 14 left.
     assert [(r.user_id, r.orders) for r in s.top_referrers] == [(U(11), 2), (U(12), 2)]
     assert [(c.currency, c.orders, c.amount_minor) for c in w11.sales.by_currency] == [
         ("EUR", 1, 4200)
@@ -580,7 +588,7 @@ async def test_snapshots_are_taken_once_caught_up_and_survive_forgetting(
 
     days = {s.day: s for s in await snaps.history(G)}
     # 1 Nov: 27 left (early); 23 members at its end; 29 and 30 in the gate; the W12 window
-    # (5 active, 2 broad); 9's answer (10); o8 (DKK 7.00); leader 1, 2 of 5 checked in.
+    # (5 active, 1 broad); 9's answer (10); o8 (DKK 7.00); leader 1, 2 of 5 checked in.
     nov1 = days[date(2026, 11, 1)]
     assert (nov1.members, nov1.pending, nov1.admitted, nov1.left, nov1.left_early) == (
         23,
@@ -589,7 +597,7 @@ async def test_snapshots_are_taken_once_caught_up_and_survive_forgetting(
         1,
         1,
     )
-    assert (nov1.active_7d, nov1.broad_7d) == (5, 2)
+    assert (nov1.active_7d, nov1.broad_7d) == (5, 1)
     assert nov1.nps == NpsScore(promoters=1)
     assert nov1.orders_paid == 1 and [(s.currency, s.amount_minor) for s in nov1.sales] == [
         ("DKK", 700)

@@ -393,3 +393,19 @@ async def test_concurrent_admissions_claim_the_alert_once(services: Services) ->
     await members(services, 30)
     claims = await asyncio.gather(*(services.leader_suggestions.claim_alert(G2) for _ in range(8)))
     assert [c.gap for c in claims if c is not None] == [2]
+
+
+async def test_an_alert_that_could_not_be_posted_is_claimed_again(services: Services) -> None:
+    suggestions = services.leader_suggestions
+    await members(services, 30)
+    alert = await suggestions.claim_alert(G2)
+    assert alert is not None and (alert.gap, alert.reported_gap) == (2, 0)
+    await suggestions.release_alert(G2, alert)  # both channels refused the post
+    assert (await services.leader_settings.get(G2)).alerted_gap == 0
+    again = await suggestions.claim_alert(G2)
+    assert again is not None and again.gap == 2
+    await members(services, 16, first=5000)  # 46 members: the gap grows to 4 meanwhile
+    grown = await suggestions.claim_alert(G2)
+    assert grown is not None and (grown.gap, grown.reported_gap) == (4, 2)
+    await suggestions.release_alert(G2, again)  # a late release never undoes the newer claim
+    assert (await services.leader_settings.get(G2)).alerted_gap == 4

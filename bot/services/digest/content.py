@@ -8,8 +8,8 @@
   (a change back to 'new' is no news), shipped first.
 - Polls: polls and surveys closed in the window (the latest POLL_LIMIT, each with its chart).
 - Top referrers: members whose code brought paid orders in the window (self-referrals not
-  counted), still members, who did not turn off `/referral announcements` (the referral
-  program's own opt-out for being shown: on by default, as for the health view's top referrers).
+  counted), still members, who opted in to being named with `/referral showcase` (off by
+  default, as for the health view's top referrers).
 """
 
 from __future__ import annotations
@@ -164,9 +164,9 @@ async def referrers(
     """The members whose code brought the most paid orders in the window."""
     rows = await db.fetch_all(
         "SELECT o.referrer_id, count(*) AS paid FROM referral_order o "
-        "LEFT JOIN referral_member m ON m.guild_id = o.guild_id AND m.user_id = o.referrer_id "
+        "JOIN referral_member m ON m.guild_id = o.guild_id AND m.user_id = o.referrer_id "
         "WHERE o.guild_id = ? AND o.status = 'paid' AND o.self_referral = 0 "
-        "AND o.ordered_at >= ? AND o.ordered_at < ? AND coalesce(m.announce, 1) = 1 "
+        "AND o.ordered_at >= ? AND o.ordered_at < ? AND m.showcase = 1 "
         "AND EXISTS (SELECT 1 FROM member_stint s WHERE s.guild_id = o.guild_id "
         "AND s.user_id = o.referrer_id AND s.status = 'member') "
         "GROUP BY o.referrer_id ORDER BY paid DESC, o.referrer_id LIMIT ?",

@@ -5,7 +5,10 @@ deadline (GRACE after it is due). When it fires, `check_due` decides: send the w
 wait (the slot moved later), skip (the deadline passed while the bot was offline: the missed
 weeks are recorded and logged, never sent late), or nothing (already settled, or turned off).
 The week is then claimed in the ledger before anything is posted (`claim`), so a restart, a
-second start of the job or `/digest send` racing with it can never post a week twice.
+second start of the job or `/digest send` racing with it can never post a week twice. A claim
+left by a bot that stopped before recording its post (`claimed`) is settled at the next start:
+recorded as sent when the post is found in the channel, else given back (`release`) so that the
+week goes out if its deadline has not passed.
 
 A change of day, hour, channel or time zone re-arms the job with `CHANGE_CATCH_UP`: if the
 week's new slot already passed and the week has had no digest, it goes out at once (a change
@@ -231,6 +234,14 @@ class DigestLedger:
             claimed = await _run(tx, guild_id, week)
         assert claimed is not None
         return claimed
+
+    async def claimed(self, guild_id: int) -> list[Run]:
+        """Weeks claimed and not (yet) recorded as posted, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT * FROM digest_run WHERE guild_id = ? AND status = 'claimed' ORDER BY week",
+            (guild_id,),
+        )
+        return [run_of(row) for row in rows]
 
     async def release(self, guild_id: int, week: str) -> None:
         """Nothing was posted (Discord refused the channel): the claim is withdrawn, and the

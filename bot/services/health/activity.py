@@ -2,18 +2,19 @@
 
 Participation. A week is 7 UTC days; a period has `days // 7` weeks (at least one), the last
 ending on the period's last day. A member is active in a week when `engagement_daily` holds any
-positive count for them in it, and they were a member at the week's end. The kinds of
-participation, for breadth, group the signals so that one act never counts as two kinds:
-conversation (message), events (rsvp_kept, attendance_minutes), feedback (feedback_item,
-feedback_upvote), votes (vote) and introductions (introduction_stayed). Weeks that end before the
+positive count for them in it, and they were a member at the week's end. Only what the member
+did counts: credit received for others' acts (upvotes on their feedback, an introduction that
+stayed) does not make anyone active. The kinds of participation, for breadth, group the signals
+so that one act never counts as two kinds: conversation (message), events (rsvp_kept,
+attendance_minutes), feedback (feedback_item) and votes (vote). Weeks that end before the
 first recorded signal are left out (no data, not zero); with no signal ever recorded the section
 is not enabled.
 
 NPS: answers (0-10 buttons of `nps` questions) given in the period, by `voted_at`; a member who
 answered several questions counts once per question. Sales: referred orders placed in the
 period, paid now (own orders with one's code never count), per currency; refunded ones counted
-apart. Top referrers: by paid orders, current members only, never one who turned off referral
-announcements (`/referral announcements`: on by default). Leaders: active at the period's end;
+apart. Top referrers: by paid orders, current members only, only those who opted in to being
+named (`/referral showcase`: off by default). Leaders: active at the period's end;
 coverage uses the circles as they are now (circle membership has no history) and check-ins in
 the 30 days before the end, as `/circles coverage` does.
 """
@@ -43,8 +44,11 @@ COVERAGE_DAYS = 30
 
 KIND_GROUP = (
     "CASE e.kind WHEN 'message' THEN 1 WHEN 'rsvp_kept' THEN 2 WHEN 'attendance_minutes' THEN 2 "
-    "WHEN 'feedback_item' THEN 3 WHEN 'feedback_upvote' THEN 3 WHEN 'vote' THEN 4 ELSE 5 END"
+    "WHEN 'feedback_item' THEN 3 ELSE 4 END"
 )
+#: Credit a member receives for what others did (upvotes on their feedback, a newcomer they
+#: introduced staying 30 days): not something the member did that week.
+CREDITED = "('feedback_upvote', 'introduction_stayed')"
 
 
 async def first_signal_day(db: Database, guild_id: int) -> date | None:
@@ -102,7 +106,7 @@ async def _active(
         f"act AS (SELECT w.idx AS idx, w.at AS at, e.user_id AS user_id, "
         f"count(DISTINCT {KIND_GROUP}) AS kinds FROM w JOIN engagement_daily e "
         "ON e.guild_id = ? AND e.day >= w.first_day AND e.day <= w.last_day AND e.count > 0 "
-        "GROUP BY w.idx, e.user_id) "
+        f"AND e.kind NOT IN {CREDITED} GROUP BY w.idx, e.user_id) "
         "SELECT idx, count(*) AS active, coalesce(sum(kinds >= 2), 0) AS broad FROM act "
         "WHERE EXISTS (SELECT 1 FROM member_stint s WHERE s.guild_id = ? "
         "AND s.user_id = act.user_id AND s.admitted_at IS NOT NULL AND s.admitted_at < act.at "
@@ -186,9 +190,9 @@ async def sales(
     )
     ranked = await db.fetch_all(
         "SELECT o.referrer_id, count(*) AS n FROM referral_order o "
-        "LEFT JOIN referral_member m ON m.guild_id = o.guild_id AND m.user_id = o.referrer_id "
+        "JOIN referral_member m ON m.guild_id = o.guild_id AND m.user_id = o.referrer_id "
         "WHERE o.guild_id = ? AND o.ordered_at >= ? AND o.ordered_at < ? AND o.status = 'paid' "
-        "AND o.self_referral = 0 AND coalesce(m.announce, 1) = 1 "
+        "AND o.self_referral = 0 AND m.showcase = 1 "
         "AND coalesce((SELECT s.status FROM member_stint s WHERE s.guild_id = o.guild_id "
         "AND s.user_id = o.referrer_id ORDER BY s.id DESC LIMIT 1), 'member') = 'member' "
         "GROUP BY o.referrer_id ORDER BY n DESC, o.referrer_id LIMIT ?",

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
@@ -77,6 +77,8 @@ class Staffing:
     leaders: int
     members_per_leader: int
     alert_at: int
+    #: The gap the previous scale alert told (set on a claimed alert, so it can be given back).
+    reported_gap: int = 0
 
     @property
     def needed(self) -> int:
@@ -309,7 +311,14 @@ class LeaderSuggestions:
             if staffing.gap == reported:
                 return None
             await self._settings.set_alerted_gap(tx, guild_id, staffing.gap)
-            return staffing if staffing.gap > reported else None
+            return replace(staffing, reported_gap=reported) if staffing.gap > reported else None
+
+    async def release_alert(self, guild_id: int, claimed: Staffing) -> None:
+        """The claimed alert could not be posted: give the claim back, so that the next check
+        tells it (unless another check has moved the gap on since)."""
+        async with self._db.transaction() as tx:
+            if (await self._settings.get(guild_id)).alerted_gap == claimed.gap:
+                await self._settings.set_alerted_gap(tx, guild_id, claimed.reported_gap)
 
 
 # Founder sessions held in the window: ended AMAs open to all (office hours are one-to-one and

@@ -220,8 +220,9 @@ class ReferralCodes:
             "code": "SELECT code, created_at FROM referral_code WHERE guild_id = ? AND user_id = ?",
             "link": "SELECT invite_code, created_at FROM referral_link "
             "WHERE guild_id = ? AND user_id = ?",
-            "preferences": "SELECT announce, email_sha256 IS NOT NULL AS email_registered, "
-            "updated_at FROM referral_member WHERE guild_id = ? AND user_id = ?",
+            "preferences": "SELECT announce, showcase, "
+            "email_sha256 IS NOT NULL AS email_registered, updated_at FROM referral_member "
+            "WHERE guild_id = ? AND user_id = ?",
             "orders": "SELECT order_id, amount_minor, currency, ordered_at, status, "
             "self_referral FROM referral_order WHERE guild_id = ? AND referrer_id = ? "
             "ORDER BY ordered_at",

@@ -15,10 +15,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 @dataclass(frozen=True)
 class ReferralProfile:
-    """What a member chose: milestone announcements, and whether an email hash is registered."""
+    """What a member chose: milestone announcements (on by default), being named among the
+    top referrers (off until they opt in), and whether an email hash is registered."""
 
     announce: bool = True
     email_registered: bool = False
+    showcase: bool = False
 
 
 async def link_owner(tx: Transaction, guild_id: int, invite_code: str) -> int | None:
@@ -85,16 +87,24 @@ class ReferralLinks:
     async def profile(self, guild_id: int, user_id: int) -> ReferralProfile:
         """The member's referral preferences (announcements on by default)."""
         row = await self._db.fetch_one(
-            "SELECT announce, email_sha256 FROM referral_member WHERE guild_id = ? AND user_id = ?",
+            "SELECT announce, email_sha256, showcase FROM referral_member "
+            "WHERE guild_id = ? AND user_id = ?",
             (guild_id, user_id),
         )
         if row is None:
             return ReferralProfile()
-        return ReferralProfile(bool(row["announce"]), row["email_sha256"] is not None)
+        return ReferralProfile(
+            bool(row["announce"]), row["email_sha256"] is not None, bool(row["showcase"])
+        )
 
     async def set_announce(self, guild_id: int, user_id: int, announce: bool) -> ReferralProfile:
         """Whether the member's milestones are announced to the community."""
         await self._upsert(guild_id, user_id, "announce", int(announce))
+        return await self.profile(guild_id, user_id)
+
+    async def set_showcase(self, guild_id: int, user_id: int, showcase: bool) -> ReferralProfile:
+        """Whether the member is named among the top referrers (digest, health view)."""
+        await self._upsert(guild_id, user_id, "showcase", int(showcase))
         return await self.profile(guild_id, user_id)
 
     async def register_email(self, guild_id: int, user_id: int, email: str | None) -> bool:
@@ -110,7 +120,7 @@ class ReferralLinks:
         return email is not None
 
     async def _upsert(self, guild_id: int, user_id: int, column: str, value: object) -> None:
-        assert column in {"announce", "email_sha256"}
+        assert column in {"announce", "email_sha256", "showcase"}
         async with self._db.transaction() as tx:
             await tx.execute(
                 f"INSERT INTO referral_member (guild_id, user_id, {column}, updated_at) "
