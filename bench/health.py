@@ -431,17 +431,31 @@ async def digest_week(services: Services, guild_id: int, people: Sequence[Any], 
     return {"polls": 5, "votes": 1500, "feedback_moved": 30, "sessions": 8}
 
 
-async def digest_preview(emu: StampingEmulator, guild: Any) -> JSON:
-    """`/digest preview` as the owner: its ack (the defer) and the time to the whole digest."""
+async def digest_preview(emu: StampingEmulator, guild: Any, charts: int) -> JSON:
+    """`/digest preview` as the owner: its ack (the defer) and the time to the whole digest,
+    that is until every poll's chart (`charts` PNGs) has arrived."""
     begin = time.perf_counter()
     rec = await emu.slash(guild.id, guild.owner.id, "digest", "preview")
     await rec.wait_ack(timeout=10.0)
     await rec.wait_followup(1, timeout=120.0)
-    if rec.failed:
-        raise RuntimeError("/digest preview failed")
+    deadline = begin + 120.0
+
+    def pngs() -> int:
+        return sum(
+            attachment.data.startswith(b"\x89PNG")
+            for message in rec.followups
+            for attachment in message.attachments
+        )
+
+    while pngs() < charts:
+        if rec.failed or time.perf_counter() > deadline:
+            raise RuntimeError(f"/digest preview: {pngs()} of {charts} charts")
+        await asyncio.sleep(0.002)
     return {
         "ack": emu.callback_at[rec.id] - emu.sent_at[rec.id],
         "answer": time.perf_counter() - begin,
+        "messages": len(rec.followups),
+        "charts": pngs(),
     }
 
 
@@ -555,7 +569,8 @@ async def run(members: int, seed: int) -> JSON:
 
                 alone, _ = await acks_while(emu, guild, 60, None)
                 busy, shows = await acks_while(emu, guild, 60, dashboard)
-                previews = [await digest_preview(emu, guild) for _ in range(5)]
+                charts = int(result["digest_week"]["polls"])
+                previews = [await digest_preview(emu, guild, charts) for _ in range(5)]
                 problems = emu.unexpected_violations()
             result["acks"] = {
                 "baseline": alone,
@@ -566,6 +581,10 @@ async def run(members: int, seed: int) -> JSON:
                 "health_show_answer": summary([s["answer"] for s in shows]),
                 "digest_preview_ack": summary([p["ack"] for p in previews]),
                 "digest_preview_answer": summary([p["answer"] for p in previews]),
+                "digest_preview_shape": {
+                    "messages": previews[-1]["messages"],
+                    "charts": previews[-1]["charts"],
+                },
                 "problems": [str(p) for p in problems],
             }
     await shutdown_charts()

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.charts import render_timeseries
-from bot.i18n import babel_locale, t
+from bot.i18n import babel_locale, format_number, t
 from bot.services.health.models import HistoryPoint
 
 
@@ -17,6 +17,28 @@ def _day(point: HistoryPoint, locale: object) -> str:
     from babel.dates import format_date
 
     return format_date(point.day, format="medium", locale=babel_locale(locale))
+
+
+def _active_label(points: Sequence[HistoryPoint], locale: str) -> str:
+    """The participation line's name, with the counts behind its latest share ("5 of 23"): a
+    small community reads counts better than percentages."""
+    latest = next((p for p in reversed(points) if p.active is not None), None)
+    if latest is None or latest.active is None:
+        return t("health.chart.active", locale)
+    return t(
+        "health.chart.active_latest",
+        locale,
+        active=format_number(latest.active, locale),
+        members=format_number(latest.members, locale),
+    )
+
+
+def _nps_label(points: Sequence[HistoryPoint], locale: str) -> str:
+    """The NPS line's name, with the number of answers behind its latest score."""
+    latest = next((p for p in reversed(points) if p.nps is not None), None)
+    if latest is None:
+        return t("health.chart.nps", locale)
+    return t("health.chart.nps_latest", locale, answers=format_number(latest.nps_answers, locale))
 
 
 async def health_charts(
@@ -41,12 +63,12 @@ async def health_charts(
     activity = await render_timeseries(
         t("health.chart.activity.title", locale),
         {
-            t("health.chart.active", locale): [
+            _active_label(points, locale): [
                 (p.day, round(100 * p.active_share, 1))
                 for p in points
                 if p.active_share is not None
             ],
-            t("health.chart.nps", locale): [
+            _nps_label(points, locale): [
                 (p.day, round(p.nps, 1)) for p in points if p.nps is not None
             ],
         },

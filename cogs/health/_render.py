@@ -19,6 +19,7 @@ from bot.i18n import babel_locale, discord_timestamp, format_money, format_numbe
 from bot.services.health.models import (
     SOURCES,
     Alert,
+    CurrencySales,
     HealthReport,
     NpsScore,
     PeriodFigures,
@@ -177,6 +178,7 @@ def _growth(now: PeriodFigures, before: PeriodFigures, locale: object) -> str:
                 admitted=format_number(g.admitted, locale),
                 admitted_change=change(g.admitted, p.admitted if known else None, locale),
                 recorded=format_number(g.recorded, locale),
+                recorded_change=change(g.recorded, p.recorded if known else None, locale),
                 left=format_number(g.left, locale),
                 left_change=change(g.left, p.left if known else None, locale),
             ),
@@ -235,7 +237,12 @@ def _churn(now: PeriodFigures, before: PeriodFigures, locale: object) -> str:
                 share=share(c.rate, locale),
                 change=change(c.rate.value, p.rate.value, locale, points=True),
             ),
-            t("health.churn.early", locale, share=share(c.early, locale)),
+            t(
+                "health.churn.early",
+                locale,
+                share=share(c.early, locale),
+                change=change(c.early.value, p.early.value, locale, points=True),
+            ),
         )
     )
 
@@ -304,8 +311,10 @@ def _nps(now: PeriodFigures, before: PeriodFigures, locale: object) -> str:
             ),
         )
     ]
+    earlier = dict(p.by_product)
     for product, product_score in n.by_product[:TOP_PRODUCTS]:
         value, product_margin = _score(product_score, locale)
+        previous = earlier.get(product)
         lines.append(
             t(
                 "health.nps.product",
@@ -314,6 +323,11 @@ def _nps(now: PeriodFigures, before: PeriodFigures, locale: object) -> str:
                 score=value,
                 margin=product_margin,
                 answers=format_number(product_score.n, locale),
+                change=change(
+                    whole(product_score.score) if product_score.score is not None else None,
+                    whole(previous.score) if previous and previous.score is not None else None,
+                    locale,
+                ),
             )
         )
     return "\n".join(lines)
@@ -323,18 +337,29 @@ def _sales(now: PeriodFigures, before: PeriodFigures, locale: object) -> str:
     s, p = now.sales, before.sales
     if not s.enabled:
         return t("health.not_enabled", locale)
-    earlier = {sales.currency: sales.orders for sales in p.by_currency}
+    earlier = {sales.currency: sales for sales in p.by_currency}
+    # A currency sold in last period and not in this one shows as 0 with its fall.
+    gone = [
+        CurrencySales(currency, 0, 0)
+        for currency in earlier
+        if currency not in {sales.currency for sales in s.by_currency}
+    ]
     lines = [
         t(
             "health.sales.currency",
             locale,
             orders=format_number(sales.orders, locale),
             amount=format_money(sales.amount_minor, sales.currency, locale),
+            amount_change=money_change(
+                sales, earlier.get(sales.currency) if p.enabled else None, locale
+            ),
             change=change(
-                sales.orders, earlier.get(sales.currency, 0) if p.enabled else None, locale
+                sales.orders,
+                _orders(earlier.get(sales.currency)) if p.enabled else None,
+                locale,
             ),
         )
-        for sales in s.by_currency
+        for sales in (*s.by_currency, *gone)
     ] or [t("health.sales.none", locale)]
     lines.append(t("health.sales.refunded", locale, count=format_number(s.refunded, locale)))
     if s.top_referrers:
@@ -343,6 +368,21 @@ def _sales(now: PeriodFigures, before: PeriodFigures, locale: object) -> str:
         )
         lines.append(t("health.sales.top", locale, names=names))
     return "\n".join(lines)
+
+
+def _orders(sales: CurrencySales | None) -> int:
+    return sales.orders if sales is not None else 0
+
+
+def money_change(now: CurrencySales, before: CurrencySales | None, locale: object) -> str:
+    """The revenue's change in its own currency ("▲ €12.50"); "" when nothing to compare."""
+    if before is None and now.amount_minor == 0:
+        return ""
+    diff = now.amount_minor - (before.amount_minor if before else 0)
+    if diff == 0:
+        return "="
+    arrow = "▲" if diff > 0 else "▼"
+    return f"{arrow} {format_money(abs(diff), now.currency, locale)}"
 
 
 def _leaders(now: PeriodFigures, before: PeriodFigures, locale: object) -> str:
@@ -357,6 +397,13 @@ def _leaders(now: PeriodFigures, before: PeriodFigures, locale: object) -> str:
             leaders=format_number(ld.leaders, locale),
             change=change(ld.leaders, p.leaders if p.enabled else None, locale),
             per_leader=format_number(round(per_leader, 1), locale),
+            per_leader_change=change(
+                round(per_leader, 1),
+                round(p.members_per_leader, 1)
+                if p.enabled and p.members_per_leader is not None
+                else None,
+                locale,
+            ),
             goal=format_number(ld.members_per_leader_goal, locale),
         )
         if per_leader is not None
@@ -384,6 +431,7 @@ def _gate(now: PeriodFigures, before: PeriodFigures, locale: object) -> str:
         "health.gate.line",
         locale,
         pending=format_number(g.pending, locale),
+        change=change(g.pending, before.gate.pending, locale),
         waiting=format_number(g.waiting_long, locale),
         moderator=format_number(g.waiting_moderator, locale),
     )

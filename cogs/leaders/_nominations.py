@@ -41,6 +41,8 @@ class RosterRunner(commands.Cog):
         self.kit = RosterKit(bot)
         # Answers are rare: one lock makes a double click one answer and a refusal.
         self._answering = asyncio.Lock()
+        # (nomination, problem) the founders heard of: a nominee pressing again isn't news.
+        self._told: set[tuple[int, str]] = set()
 
     async def cog_load(self) -> None:
         """Expiry is a durable job: it survives restarts."""
@@ -259,7 +261,12 @@ class RosterRunner(commands.Cog):
     async def _blocked(
         self, guild: discord.Guild, nomination: Nomination, problem: Exception
     ) -> None:
-        """The role could not be given at accept time: the founders are told why."""
+        """The role could not be given at accept time: the founders are told why (once per
+        nomination and problem)."""
+        told = (nomination.id, problem.key if isinstance(problem, DomainError) else "forbidden")
+        if told in self._told:
+            return
+        self._told.add(told)
         locale = await self.bot.guild_locale(guild)
         if isinstance(problem, DomainError):
             reason = t(problem.key, locale, **problem.params)

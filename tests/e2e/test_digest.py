@@ -288,12 +288,13 @@ async def test_a_stop_between_claiming_and_posting_still_posts_the_week(
     c, clock = await started(make_harness)
     await schedule_mondays(c)
     digest = c.h.bot.services.digest
-    clock.now = SLOT
+    clock.now = SLOT - timedelta(minutes=1)  # the job is not due yet: only the test acts
     assert await digest.claim(c.guild_id, "2026-W46", "schedule") is not None
     await c.h.bot.services.jobs.cancel(DIGEST_JOB, str(c.guild_id))  # taken by the dead run
     await c.h.stop()
     clock.now = SLOT + timedelta(hours=2)  # still within the day's grace
     await c.h.start()
+    await c.h.settle()  # the start-up handlers settled the claim and armed the week again
     await at(c, clock, clock.now)
     [post] = digests(c)
     run = await c.h.bot.services.digest.run(c.guild_id, "2026-W46")
@@ -321,6 +322,7 @@ async def test_a_stop_between_posting_and_recording_never_posts_twice(
     run = await digest.run(c.guild_id, "2026-W46")
     assert run is not None and run.status == "claimed"
     await c.h.restart()
+    await c.h.settle()
     await at(c, clock, SLOT + timedelta(minutes=3))
     run = await c.h.bot.services.digest.run(c.guild_id, "2026-W46")
     assert run is not None and (run.status, run.message_id) == ("sent", post.id)

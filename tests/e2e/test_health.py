@@ -141,7 +141,7 @@ async def test_dashboard_embed_alerts_and_two_charts(make_harness: HarnessFactor
     growth, invitations, churn, participation, nps, sales, leaders, gate = fields.values()
     assert growth.splitlines() == [
         "Members: **23** ▲ 4",
-        "Admitted: 6 ▲ 4 · Recorded without the gate: 1 · Left: 3 ▲ 2",
+        "Admitted: 6 ▲ 4 · Recorded without the gate: 1 ▲ 1 · Left: 3 ▲ 2",
         "Net growth: **21.1% (4 of 19)** ▲ 15.5 pts",
     ]
     assert "Referral links: 33.3% (2 of 6) ▲ 2" in invitations
@@ -149,7 +149,7 @@ async def test_dashboard_embed_alerts_and_two_charts(make_harness: HarnessFactor
     assert "still here after 30 days: 0% (0 of 1) ▼ 50 pts" in invitations
     assert churn.splitlines() == [
         "Left: **15.8% (3 of 19)** ▲ 10.2 pts",
-        "Of those, within 30 days of admission: 66.7% (2 of 3)",
+        "Of those, within 30 days of admission: 66.7% (2 of 3) ▼ 33.3 pts",
     ]
     assert participation.splitlines() == [
         "Active each week: **21.7% (5 of 23)** ▲ 0.7 pts",
@@ -157,20 +157,20 @@ async def test_dashboard_embed_alerts_and_two_charts(make_harness: HarnessFactor
     ]
     assert nps.splitlines() == [
         "Overall: **+13** ±64 (n = 8) ▼ 54",
-        "Boots: +33 ±107 (n = 3)",
+        "Boots: +33 ±107 (n = 3) ▼ 17",
         "Bags: 0 (n = 1)",
     ]
     assert sales.splitlines() == [
-        "DKK122.00 · paid orders: 3 ▲ 3",  # never summed across currencies
-        "€95.00 · paid orders: 3 ▲ 2",
+        "DKK122.00 ▲ DKK122.00 · paid orders: 3 ▲ 3",  # never summed across currencies
+        "€95.00 ▲ €53.00 · paid orders: 3 ▲ 2",
         "Refunded: 1",
         f"Top referrers: <@{U(11)}> (2), <@{U(12)}> (2)",
     ]
     assert leaders.splitlines() == [
-        "Leaders: **1** ▼ 1 · 23 members per leader (goal: 10)",
+        "Leaders: **1** ▼ 1 · 23 members per leader ▲ 13.5 (goal: 10)",
         "Circle members checked in within 30 days: 40% (2 of 5) ▲ 20 pts",
     ]
-    assert gate == "At the gate now: 2 · for more than a day: 1 (1 waiting for a moderator)"
+    assert gate == "At the gate now: 2 ▲ 2 · for more than a day: 1 (1 waiting for a moderator)"
 
     # Two real PNGs: members with joins and leaves; participation and NPS.
     assert [a.filename for a in msg.attachments] == [

@@ -456,9 +456,30 @@ async def test_the_role_is_checked_again_when_accepting(community: Community) ->
     assert leader_role not in c.roles_of(ana) and not buttons_disabled(emu.state.messages[dm.id])
     [line] = [m for m in posts_in(c, "log", mark) if m.content.startswith("⚠️")]
     assert t("permission.ban_members", "en-US") in line.content and pinged(line) == set()
-    # Fixed: the same button now works.
+    again = await emu.click(dm.id, button(nomination, "accept"), ana)
+    assert (await again.wait_followup(1)).content == note.content
+    warnings = [m for m in posts_in(c, "log", mark) if m.content.startswith("⚠️")]
+    assert warnings == [line]  # pressing again is no news for the founders
+
+    # The role is fixed, but now the bot lacks Manage Roles: a new problem, told once.
     await edit_role(emu, c.guild_id, leader_role, permissions=0)
     await role_seen(c, leader_role, permissions=0)
+    bot_role = c.h.guild.bot_role
+    assert bot_role is not None
+    trimmed = P.BOT_DEFAULT & ~P.MANAGE_ROLES
+    await edit_role(emu, c.guild_id, bot_role.id, permissions=trimmed)
+    await role_seen(c, bot_role.id, permissions=trimmed)
+    for _ in range(2):
+        pressed = await emu.click(dm.id, button(nomination, "accept"), ana)
+        assert (await pressed.wait_followup(1)).content == note.content
+    assert await has_status(c, "pending") and leader_role not in c.roles_of(ana)
+    warnings = [m for m in posts_in(c, "log", mark) if m.content.startswith("⚠️")]
+    assert len(warnings) == 2
+    assert t("permission.manage_roles", "en-US") in warnings[1].content
+
+    # Fixed: the same button now works.
+    await edit_role(emu, c.guild_id, bot_role.id, permissions=P.BOT_DEFAULT)
+    await role_seen(c, bot_role.id, permissions=P.BOT_DEFAULT)
     await accept(c, ana)
     assert leader_role in c.roles_of(ana)
 

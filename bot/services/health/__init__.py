@@ -178,6 +178,8 @@ def _point(days: dict[date, DailySnapshot], end: date, step: int) -> HistoryPoin
         left=sum(s.left for s in bucket),
         active_share=share,
         nps=nps.score,
+        active=snap.active_7d,
+        nps_answers=nps.n,
     )
 
 

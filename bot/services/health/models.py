@@ -335,3 +335,5 @@ class HistoryPoint:
     left: int
     active_share: float | None  # 0..1, members active in the 7 days to that day
     nps: float | None  # answers of the 28 days to that day
+    active: int | None = None  # members active in the 7 days to that day (the share's count)
+    nps_answers: int = 0  # the answers behind `nps`
