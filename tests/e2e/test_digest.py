@@ -201,7 +201,18 @@ async def test_posted_at_its_slot_once_with_dms_fallback_and_report(
     assert t("digest.welcome.sponsored", EN, member="Maya", sponsor="Regular") in body
     assert t("digest.welcome.line", EN, member="Leo") in body
     assert "Quiet**" not in body  # admitted a month ago
-    assert "AMA with the founders" in body and "Leaders sync" not in body
+    assert "Leaders sync" not in body  # for leaders only
+    starts = SLOT + timedelta(days=3)
+    assert (
+        t(
+            "digest.session.line",
+            EN,
+            title="AMA with the founders",
+            when=f"<t:{int(starts.timestamp())}:F>",
+            relative=f"<t:{int(starts.timestamp())}:R>",
+        )
+        in body
+    )  # Discord timestamps: each reader sees their own time zone
     assert (
         t(
             "digest.feedback.line",
