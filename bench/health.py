@@ -392,21 +392,21 @@ async def acks_while(
     return summary(samples), results
 
 
-async def digest_week(services: Services, guild_id: int, people: Sequence[Any], seed: int) -> JSON:
+async def digest_week(services: Services, guild_id: int, people: Sequence[int], seed: int) -> JSON:
     """A busy week for the digest: 5 polls closed (300 votes each, so 5 charts), 30 feedback
     items moved to shipped or planned, and 8 upcoming founder sessions."""
     rng = random.Random(seed)
-    owner = people[0].id
+    owner = people[0]
     for number in range(5):
         poll = await services.polls.create_poll(
             guild_id, owner, question=f"Poll {number}?", options="Tan;Black;Olive;Navy"
         )
         for person in rng.sample(list(people), 300):
-            await services.polls.vote(guild_id, poll.id, person.id, rng.randrange(4), [])
+            await services.polls.vote(guild_id, poll.id, person, rng.randrange(4), [])
         await services.polls.close(guild_id, poll.id)
     for number in range(30):
         item = await services.board.submit(
-            guild_id, rng.choice(people).id, "Boots", f"Idea {number}", "Details"
+            guild_id, rng.choice(people), "Boots", f"Idea {number}", "Details"
         )
         status = "shipped" if number % 2 else "planned"
         await services.board.set_status(guild_id, item.id, owner, status)
