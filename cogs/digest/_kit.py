@@ -121,9 +121,13 @@ class DigestKit:
             log.warning("guild %s: digest refused in its channel (%s)", guild.id, error.code)
             await digest.release(guild.id, week)
             return None
-        except BaseException:
-            # Nothing was posted (an outage, a cancellation): the week is still owed.
-            await digest.release(guild.id, week)
+        except Exception:
+            # An outage or a timeout: Discord may or may not have posted it. Settled as after a
+            # stop (found: recorded; not found: owed again). A cancellation leaves the claim to
+            # the next start's `recover`.
+            run = await digest.run(guild.id, week)
+            if run is not None and run.status == "claimed":
+                await self._settle(guild, run)
             raise
         for page in pages[1:]:
             try:
@@ -147,21 +151,23 @@ class DigestKit:
         """Settle the claims a stopped bot left: a digest found in its channel is recorded as
         sent (the report and the DMs follow); otherwise the claim is given back and the week
         goes out on schedule if it is still within its deadline."""
+        for run in await self.services.digest.claimed(guild.id):
+            if (guild.id, run.week) not in self._claimed:  # else being posted by this run
+                await self._settle(guild, run)
+
+    async def _settle(self, guild: discord.Guild, run: Run) -> None:
+        """A claim whose post is in doubt: recorded as sent if the post is in the channel, else
+        given back."""
         digest = self.services.digest
-        for run in await digest.claimed(guild.id):
-            if (guild.id, run.week) in self._claimed:
-                continue  # being posted by this run
-            found = await self._posted(guild, run)
-            if found is None:
-                log.info(
-                    "guild %s: digest %s claimed but not posted; owed again", guild.id, run.week
-                )
-                await digest.release(guild.id, run.week)
-                continue
-            content = await digest.issue(guild.id, run.week)
-            empty = content is None or content.is_empty
-            await digest.mark_sent(guild.id, run.week, found.channel.id, found.id, dms=not empty)
-            log.info("guild %s: digest %s was posted before a stop; recorded", guild.id, run.week)
+        found = await self._posted(guild, run)
+        if found is None:
+            log.info("guild %s: digest %s claimed but not posted; owed again", guild.id, run.week)
+            await digest.release(guild.id, run.week)
+            return
+        content = await digest.issue(guild.id, run.week)
+        empty = content is None or content.is_empty
+        await digest.mark_sent(guild.id, run.week, found.channel.id, found.id, dms=not empty)
+        log.info("guild %s: digest %s found posted; recorded", guild.id, run.week)
 
     async def _posted(self, guild: discord.Guild, run: Run) -> discord.Message | None:
         """The week's first digest message in the digest channel, posted since the claim (its

@@ -346,6 +346,26 @@ async def test_a_stop_between_posting_and_recording_never_posts_twice(
     assert armed is not None and armed.week == "2026-W47"
 
 
+async def test_a_failed_post_leaves_the_week_owed_and_the_retry_posts_it(
+    make_harness: HarnessFactory,
+) -> None:
+    """Discord fails the post with an unexpected error: the channel shows no digest, so the
+    claim is given back and the job's retry posts the week, once."""
+    c, clock = await started(make_harness)
+    await schedule_mondays(c)
+    news = c.channel("announcements")
+    c.emu.inject_fault("POST", rf"/channels/{news}/messages$", 400, code=50035)
+    await at(c, clock, SLOT + timedelta(minutes=1))
+    assert digests(c) == []
+    assert await c.h.bot.services.digest.run(c.guild_id, "2026-W46") is None  # owed again
+    await at(c, clock, SLOT + timedelta(minutes=2))  # the job's retry, 30 s later
+    [post] = digests(c)
+    run = await c.h.bot.services.digest.run(c.guild_id, "2026-W46")
+    assert run is not None and (run.status, run.message_id) == ("sent", post.id)
+    await at(c, clock, SLOT + timedelta(minutes=10))
+    assert len(digests(c)) == 1
+
+
 async def test_preview_then_send_counts_as_the_week(make_harness: HarnessFactory) -> None:
     c, clock = await started(make_harness)
     await schedule_mondays(c)
