@@ -133,6 +133,12 @@ async def test_schedule_rsvp_for_leaders_only_and_the_next_one_follows(
     ask = await reply(await emu.click(post.id, f"session:ask:{first.id}", member))
     assert ask.text() == t("session.leaders_only", "en-US")  # nor ask the founders
     assert await c.h.bot.services.sessions.rsvps(first.id) == [leader]
+    # The sessions feature's reminders are armed for it (24 h and 15 min before, by default).
+    reminders = await c.h.bot.services.jobs.pending("session.reminder")
+    assert sorted(j.key for j in reminders if j.key.startswith(f"{first.id}:")) == [
+        f"{first.id}:1440",
+        f"{first.id}:15",
+    ]
     # Listed to leaders and founders, not to the other members.
     hidden = await ephemeral_text(await c.h.slash("session", "list", user_id=member))
     assert hidden == t("session.list.empty", "en-US")
