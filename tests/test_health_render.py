@@ -10,7 +10,8 @@ from typing import cast
 from bot.i18n import t
 from bot.services.health.models import CurrencySales, HistoryPoint, PeriodFigures, Sales
 from cogs.health._charts import _active_label, _nps_label
-from cogs.health._render import _sales, _tidy, change, money_change
+from cogs.health._render import _tidy
+from cogs.health._sections import _sales, change, money_change
 
 EN = "en-US"
 
