@@ -142,6 +142,14 @@ class InviteTracker:
                 _invite_params(guild_id, invite),
             )
 
+    async def revoked(self, guild_id: int, code: str) -> None:
+        """Forget an invite the bot deleted itself: unlike one Discord deleted after its last
+        use, it took no join, so no join may claim it (even without INVITE_DELETE)."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM invite_snapshot WHERE guild_id = ? AND code = ?", (guild_id, code)
+            )
+
     async def deleted(self, guild_id: int, code: str) -> None:
         """Mark an invite gone from INVITE_DELETE; a join may still claim it within the grace."""
         async with self._db.transaction() as tx:

@@ -109,7 +109,7 @@ class MembershipCommands(commands.Cog):
             await self.kit.require_moderator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         closed = await self.services.introductions.revoke(guild.id, intro.id)
-        await self.kit.delete_invite(closed.introduction.invite_code)
+        await self.kit.delete_invite(guild.id, closed.introduction.invite_code)
         await self.kit.deliver_promoted(guild, closed.promoted)
         await interaction.followup.send(
             t("intro.revoked", interaction.locale, name=intro.newcomer_name), ephemeral=True

@@ -266,7 +266,7 @@ class Joins(commands.Cog):
             return  # used or revoked meanwhile
         if guild is None:
             return
-        await self.kit.delete_invite(closed.introduction.invite_code)
+        await self.kit.delete_invite(guild.id, closed.introduction.invite_code)
         await self.kit.dm(
             guild,
             closed.introduction.sponsor_id,

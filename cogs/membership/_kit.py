@@ -143,7 +143,7 @@ class MembershipKit:
         try:
             await self.services.introductions.attach_invite(intro.id, invite.code, expires)
         except DomainError:
-            await self.delete_invite(invite.code)
+            await self.delete_invite(guild.id, invite.code)
             return None
         return invite.url
 
@@ -245,15 +245,22 @@ class MembershipKit:
         log.warning("guild %s: missing permission %s", guild.id, permission.key)
         await self.log(guild, "membership.missing_permission", permission=permission)
 
-    async def delete_invite(self, code: str | None) -> None:
-        """Delete an invite that is no longer needed (gone already is fine)."""
-        if code:
-            try:
-                await self.bot.delete_invite(code, reason="Vouch: introduction closed")
-            except (discord.NotFound, discord.Forbidden):
-                pass
-            except discord.HTTPException as error:
-                log.warning("could not delete invite %s (%s)", code, error.status)
+    async def delete_invite(self, guild_id: int, code: str | None) -> None:
+        """Delete an invite that is no longer needed (gone already is fine), and forget it in
+        the attribution snapshot: a vanished single-use invite would otherwise look used up
+        by the next join."""
+        if not code:
+            return
+        try:
+            await self.bot.delete_invite(code, reason="Vouch: invite closed")
+        except discord.NotFound:
+            pass  # gone already (used, expired, or deleted by an admin)
+        except discord.Forbidden:
+            return  # still there: Discord keeps counting its uses
+        except discord.HTTPException as error:
+            log.warning("could not delete invite %s (%s)", code, error.status)
+            return
+        await self.services.invites.revoked(guild_id, code)
 
     async def set_roles(
         self, member: discord.Member, *, add: str | None = None, remove: str | None = None

@@ -146,4 +146,4 @@ class RewardRunner(commands.Cog):
     async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
         """A member left: their link stops working (their store code stays valid for orders)."""
         code = await self.services.referral_links.close(payload.guild_id, payload.user.id)
-        await self.kit.delete_invite(code)
+        await self.kit.delete_invite(payload.guild_id, code)

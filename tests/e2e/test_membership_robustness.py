@@ -312,3 +312,22 @@ async def test_joins_are_attributed_without_invite_events(community: Community) 
         stint = await c.h.bot.services.members.current(c.guild_id, newcomer.id)
         assert stint is not None
         assert (stint.source, stint.sponsor_id) == (source, c.sponsor)
+
+
+async def test_an_invite_the_bot_revoked_is_never_credited_with_a_join(
+    community: Community,
+) -> None:
+    """A revoked introduction's single-use invite vanishes like a used one: a join right after
+    (within the grace a used invite gets) must not be credited to it."""
+    c = community
+    code = invite_code((await c.introduce("Maya")).text())
+    [intro] = await c.h.bot.services.introductions.active(c.guild_id)
+    revoked = await c.h.slash(
+        "introductions", "revoke", {"introduction": intro.id}, user_id=c.sponsor
+    )
+    assert await ephemeral_text(revoked) == t("intro.revoked", "en-US", name="Maya")
+    assert code not in c.emu.state.invites
+    walk_in = await c.join_through(None)  # no invite of ours: vanity, Discovery, a friend's
+    stint = await c.h.bot.services.members.current(c.guild_id, walk_in.id)
+    assert stint is not None
+    assert (stint.source, stint.invite_code, stint.sponsor_id) == ("unknown", None, None)

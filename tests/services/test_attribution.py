@@ -189,6 +189,19 @@ async def test_invite_delete_after_the_join(tracker: InviteTracker) -> None:
     assert await tracker.attribute_join(GUILD, [inv("aaa", 1)]) == UNKNOWN_NO_CHANGE
 
 
+async def test_an_invite_the_bot_revoked_is_claimed_by_no_join(tracker: InviteTracker) -> None:
+    await tracker.refresh(GUILD, [inv("aaa", 1)])
+    await tracker.created(GUILD, inv("once", 0, 1, inviter=9))
+    await tracker.revoked(GUILD, "once")
+    await tracker.deleted(GUILD, "once")  # INVITE_DELETE after the revoke: nothing to mark
+    assert await tracker.vanished(GUILD) == []
+    assert await tracker.attribute_join(GUILD, [inv("aaa", 1)]) == UNKNOWN_NO_CHANGE
+    # Without INVITE_DELETE at all (no Manage Channels), the same.
+    await tracker.created(GUILD, inv("twice", 0, 1, inviter=9))
+    await tracker.revoked(GUILD, "twice")
+    assert await tracker.attribute_join(GUILD, [inv("aaa", 1)]) == UNKNOWN_NO_CHANGE
+
+
 async def test_a_stale_fetch_still_listing_a_deleted_invite(tracker: InviteTracker) -> None:
     await tracker.refresh(GUILD, [inv("once", 0, 1, inviter=9), inv("aaa", 1)])
     await tracker.deleted(GUILD, "once")
