@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 import yarl
 from discord.ext import commands
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MENTIONS_PER_POST = 40  # 40 mentions and a short text fit in one message
+#: Discord unreachable when logging in (no network yet, DNS, an outage): tried again after
+#: these many seconds, doubling up to the last.
+LOGIN_RETRY_FIRST, LOGIN_RETRY_MAX = 2.0, 60.0
+UNREACHABLE = (aiohttp.ClientConnectionError, TimeoutError, discord.DiscordServerError)
 
 EXTENSIONS: tuple[str, ...] = (
     "cogs.setup",
@@ -81,6 +87,7 @@ class VouchBot(commands.Bot):
         self.modals = ModalRouter()
         self.runner: asyncio.Task[None]  # set by the composition root once started
         self.webhooks: WebhookServer | None = None  # the store webhook receiver, when configured
+        self._closing = asyncio.Event()  # set by close(): a login retry stops waiting
 
     async def setup_hook(self) -> None:
         """Before the gateway connects: find it, load cogs, translator, sync commands, and start
@@ -225,9 +232,35 @@ class VouchBot(commands.Bot):
         log.info("ready as %s in %d guilds", self.user, len(self.guilds))
         self.jobs.start()
 
+    async def start(self, token: str, *, reconnect: bool = True) -> None:
+        """Log in, then hold the gateway connection (discord.py reconnects that by itself).
+        Logging in is retried while Discord can't be reached, one warning line each time,
+        rather than the process dying on a machine whose network comes up after it."""
+        delay = LOGIN_RETRY_FIRST
+        while True:
+            try:
+                await self.login(token)
+                break
+            except UNREACHABLE as error:
+                await self.http.close()  # a fresh session (and connector) for the next try
+                self.http.connector = discord.utils.MISSING
+                log.warning(
+                    "cannot reach Discord to log in (%s); trying again in %.0f s",
+                    error or type(error).__name__,
+                    delay,
+                )
+                with contextlib.suppress(TimeoutError):  # close() ends the wait at once
+                    async with asyncio.timeout(delay):
+                        await self._closing.wait()
+                if self._closing.is_set():
+                    return
+                delay = min(delay * 2, LOGIN_RETRY_MAX)
+        await self.connect(reconnect=reconnect)
+
     async def close(self) -> None:
         """Stop the webhook receiver and the job runner (letting running work finish), then
         disconnect."""
+        self._closing.set()
         if self.webhooks is not None:
             await self.webhooks.stop()
         await self.jobs.stop()

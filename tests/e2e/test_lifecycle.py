@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sqlite3
@@ -21,6 +22,7 @@ from bot.migrate import discover
 from tests.emulator import Emulator
 from tests.harness import BotHarness
 
+from .conftest import HarnessFactory
 from .helpers import embed_fields, ephemeral_text, reply
 
 
@@ -42,6 +44,25 @@ async def test_bot_answers_after_gateway_reconnect(
     else:
         assert emulator.gateway.identify_count == 2
     await assert_answers(harness)
+
+
+async def test_logging_in_is_retried_while_discord_is_unreachable(
+    make_harness: HarnessFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Discord answers 503 to the first two logins (an outage, or a network that isn't up
+    yet): the bot says so in one warning line each time, tries again, and comes up."""
+    monkeypatch.setattr("bot.client.LOGIN_RETRY_FIRST", 0.05)
+    caplog.set_level(logging.WARNING, logger="bot.client")
+
+    def outage(h: BotHarness) -> None:
+        h.emu.inject_fault("GET", r"/users/@me$", 503, times=2)
+
+    h = await make_harness(before_start=outage)
+    warnings = [r.getMessage() for r in caplog.records if "cannot reach Discord" in r.getMessage()]
+    assert len(warnings) == 2 and "trying again in 0 s" in warnings[0]
+    await assert_answers(h)
 
 
 async def test_second_instance_on_the_same_database_is_refused(harness: BotHarness) -> None:
