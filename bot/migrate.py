@@ -72,7 +72,37 @@ async def migrate(db: Database, folder: Path = MIGRATIONS_DIR) -> int:
     for migration in migrations[version:]:
         await _apply(db, migration)
         log.info("applied migration %04d_%s", migration.number, migration.name)
+    await _repair(db, folder)
     return latest
+
+
+#: Databases that applied a migration before its final form (a landed file was later changed):
+#: the repair script, and the test that tells such a database (true: it needs the repair).
+_REPAIRS = (
+    (
+        "0009_leaders_prerelease.sql",
+        "SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'leader_sync') = 1 "
+        "AND (SELECT count(*) FROM sqlite_master WHERE name = 'engagement_credit') = 0",
+    ),
+)
+
+
+async def _repair(db: Database, folder: Path) -> None:
+    """Bring a database that ran a pre-release migration to the schema a fresh one has."""
+    for name, needed in _REPAIRS:
+        row = await db.fetch_one(needed)
+        if not (row and row[0]):
+            continue
+        path = folder / "repairs" / name
+        sql = path.read_text(encoding="utf-8")
+        async with db.exclusive() as conn:
+            try:
+                await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n;COMMIT;")
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+                raise MigrationError(f"repair {name} failed and was rolled back: {exc}") from exc
+        log.info("repaired the schema with %s", name)
 
 
 async def _apply(db: Database, migration: Migration) -> None:

@@ -165,3 +165,50 @@ async def test_backup_is_a_consistent_copy(db: Database, tmp_path: Path) -> None
     with sqlite3.connect(target) as copy:
         assert copy.execute("SELECT value FROM bot_meta WHERE key = 'k'").fetchone() == ("v",)
         assert copy.execute("PRAGMA user_version").fetchone()[0] == len(discover())
+
+
+def schema(path: Path) -> dict[str, object]:
+    """Every table's columns and every index's columns, as SQLite reports them (comments and
+    formatting aside)."""
+    with sqlite3.connect(path) as conn:
+        names = conn.execute(
+            "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+            "ORDER BY type, name"
+        ).fetchall()
+        found: dict[str, object] = {}
+        for kind, name, table in names:
+            if kind == "table":
+                found[name] = conn.execute(f"PRAGMA table_xinfo('{name}')").fetchall()
+            elif kind == "index":
+                found[name] = (table, conn.execute(f"PRAGMA index_xinfo('{name}')").fetchall())
+        return found
+
+
+async def test_a_database_that_ran_the_pre_release_0009_is_repaired(tmp_path: Path) -> None:
+    """0009_leaders.sql landed once in a pre-release form and was changed afterwards: a
+    database migrated then ends with exactly the schema of a fresh one, rows kept."""
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:
+        for migration in discover()[:8]:
+            conn.executescript(migration.path.read_text(encoding="utf-8"))
+        fixture = Path(__file__).parent.parent / "fixtures" / "0009_leaders_prerelease.sql"
+        conn.executescript(fixture.read_text(encoding="utf-8"))
+        conn.execute(
+            "INSERT INTO leader_sync (guild_id, every, next_starts_at, host_id, created_at, "
+            "updated_at) VALUES (1, 'week', '2026-11-30T18:00:00+00:00', 7, 'x', 'y')"
+        )
+        conn.execute("PRAGMA user_version = 9")
+    db = await open_db(old)
+    try:
+        assert await migrate(db) == len(discover())
+        assert await migrate(db) == len(discover())  # repaired once
+        row = await db.fetch_one("SELECT anchor_local, timezone FROM leader_sync")
+        assert row is not None and tuple(row) == ("2026-11-30T18:00:00", "UTC")
+    finally:
+        await db.close()
+    fresh = await open_db(tmp_path / "fresh.db")
+    try:
+        await migrate(fresh)
+    finally:
+        await fresh.close()
+    assert schema(old) == schema(tmp_path / "fresh.db")
