@@ -93,29 +93,26 @@ async def _repair(db: Database, folder: Path) -> None:
         row = await db.fetch_one(needed)
         if not (row and row[0]):
             continue
-        path = folder / "repairs" / name
-        sql = path.read_text(encoding="utf-8")
-        async with db.exclusive() as conn:
-            try:
-                await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\n;COMMIT;")
-            except sqlite3.Error as exc:
-                if conn.in_transaction:
-                    await conn.execute("ROLLBACK")
-                raise MigrationError(f"repair {name} failed and was rolled back: {exc}") from exc
+        sql = (folder / "repairs" / name).read_text(encoding="utf-8")
+        await _run_atomically(db, f"{sql}\n;", f"repair {name}")
         log.info("repaired the schema with %s", name)
 
 
 async def _apply(db: Database, migration: Migration) -> None:
     sql = migration.path.read_text(encoding="utf-8")
-    # executescript commits any open transaction first, so the file runs inside its own
-    # BEGIN ... COMMIT together with the version bump: all of it lands, or none of it.
-    script = f"BEGIN IMMEDIATE;\n{sql}\n;PRAGMA user_version = {migration.number};\nCOMMIT;"
+    await _run_atomically(
+        db, f"{sql}\n;PRAGMA user_version = {migration.number};", f"migration {migration.path.name}"
+    )
+
+
+async def _run_atomically(db: Database, sql: str, what: str) -> None:
+    """Run a script in one transaction: all of it lands, or none of it."""
+    # executescript commits any open transaction first, so the script runs inside its own
+    # BEGIN ... COMMIT (with the version bump, for a migration).
     async with db.exclusive() as conn:
         try:
-            await conn.executescript(script)
+            await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nCOMMIT;")
         except sqlite3.Error as exc:
             if conn.in_transaction:
                 await conn.execute("ROLLBACK")
-            raise MigrationError(
-                f"migration {migration.path.name} failed and was rolled back: {exc}"
-            ) from exc
+            raise MigrationError(f"{what} failed and was rolled back: {exc}") from exc
