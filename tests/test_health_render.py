@@ -49,8 +49,8 @@ def test_no_previous_figure_means_no_arrow() -> None:
 
 def test_chart_lines_are_named_with_the_counts_behind_them() -> None:
     points = [
-        HistoryPoint(date(2026, 10, 31), 22, 1, 0, 5 / 22, 20.0, active=5, nps_answers=10),
-        HistoryPoint(date(2026, 11, 1), 23, 1, 1, 5 / 23, 12.5, active=5, nps_answers=8),
+        HistoryPoint(date(2026, 10, 31), 22, 1, 0, 5, 20.0, nps_answers=10),
+        HistoryPoint(date(2026, 11, 1), 23, 1, 1, 5, 12.5, nps_answers=8),
     ]
     assert _active_label(points, "fr") == t(
         "health.chart.active_latest", "fr", active="5", members="23"

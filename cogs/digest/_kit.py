@@ -177,15 +177,8 @@ class DigestKit:
         if channel is None or content is None:
             return None
         locale = await self.bot.guild_locale(guild)
-        heading = render_digest(
-            content,
-            guild_name=guild.name,
-            timezone=(await self.services.config.get(guild.id)).timezone,
-            locale=locale,
-            name_of=namer(guild),
-            charts={},
-            ping_spotlight=True,
-        )[0].content
+        pages = await self.render(guild, content, locale, ping=True, charts=False)
+        heading = pages[0].content
         try:
             async for message in channel.history(limit=RECOVER_LOOKBACK, after=run.claimed_at):
                 if message.author.id == guild.me.id and message.content == heading:
@@ -195,9 +188,16 @@ class DigestKit:
         return None
 
     async def render(
-        self, guild: discord.Guild, content: DigestContent, locale: str, *, ping: bool
+        self,
+        guild: discord.Guild,
+        content: DigestContent,
+        locale: str,
+        *,
+        ping: bool,
+        charts: bool = True,
     ) -> list[Page]:
-        """The digest's messages in a language, with the polls' charts."""
+        """The digest's messages in a language, with the polls' charts (unless `charts` is
+        False: the text alone)."""
         timezone = (await self.services.config.get(guild.id)).timezone
         return render_digest(
             content,
@@ -205,7 +205,7 @@ class DigestKit:
             timezone=timezone,
             locale=locale,
             name_of=namer(guild),
-            charts=await self.charts(content, locale),
+            charts=await self.charts(content, locale) if charts else {},
             ping_spotlight=ping,
         )
 

@@ -244,11 +244,8 @@ def _sales(now: PeriodFigures, before: PeriodFigures, locale: object) -> str:
         return t("health.not_enabled", locale)
     earlier = {sales.currency: sales for sales in p.by_currency}
     # A currency sold in last period and not in this one shows as 0 with its fall.
-    gone = [
-        CurrencySales(currency, 0, 0)
-        for currency in earlier
-        if currency not in {sales.currency for sales in s.by_currency}
-    ]
+    current = {sales.currency for sales in s.by_currency}
+    gone = [CurrencySales(currency, 0, 0) for currency in earlier if currency not in current]
     lines = [
         t(
             "health.sales.currency",

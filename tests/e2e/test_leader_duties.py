@@ -20,7 +20,7 @@ from tests.harness import BotHarness
 
 from .helpers import ephemeral_text
 from .membership_helpers import Community, build_community
-from .test_leader_nominations import pinged
+from .test_leader_nominations import make_circle, pinged
 
 
 @pytest_asyncio.fixture
@@ -65,25 +65,6 @@ async def make_leader(c: Community, since: datetime, *, locale: str = "en-US") -
             (c.guild_id, user, iso(since)),
         )
     return user
-
-
-async def make_circle(
-    c: Community, name: str, leader: int, members: list[int], *, channel: int | None = None
-) -> int:
-    db = c.h.bot.services.db
-    now = iso(c.h.bot.services.clock())
-    async with db.transaction() as tx:
-        circle = await tx.execute(
-            "INSERT INTO circle (guild_id, name, leader_id, channel_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (c.guild_id, name, leader, channel, now),
-        )
-        await tx.executemany(
-            "INSERT INTO circle_member (guild_id, user_id, circle_id, added_at) "
-            "VALUES (?, ?, ?, ?)",
-            [(c.guild_id, user, circle, now) for user in members],
-        )
-    return circle
 
 
 async def set_stint(

@@ -170,15 +170,13 @@ def _point(days: dict[date, DailySnapshot], end: date, step: int) -> HistoryPoin
         day = days.get(end - timedelta(days=offset))
         if day is not None and day.nps is not None:
             nps += day.nps
-    share = snap.active_7d / snap.members if snap.active_7d is not None and snap.members else None
     return HistoryPoint(
         day=end,
         members=snap.members,
         joined=sum(s.admitted + s.recorded for s in bucket),
         left=sum(s.left for s in bucket),
-        active_share=share,
-        nps=nps.score,
         active=snap.active_7d,
+        nps=nps.score,
         nps_answers=nps.n,
     )
 

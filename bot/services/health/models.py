@@ -333,7 +333,11 @@ class HistoryPoint:
     members: int
     joined: int  # admitted + recorded
     left: int
-    active_share: float | None  # 0..1, members active in the 7 days to that day
+    active: int | None  # members active in the 7 days to that day (None: no data)
     nps: float | None  # answers of the 28 days to that day
-    active: int | None = None  # members active in the 7 days to that day (the share's count)
     nps_answers: int = 0  # the answers behind `nps`
+
+    @property
+    def active_share(self) -> float | None:
+        """0..1: `active` of the members that day."""
+        return self.active / self.members if self.active is not None and self.members else None
